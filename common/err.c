@@ -1,0 +1,70 @@
+/*
+ * Copyright (c) 2026 The power authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * Names for the PWR_ERR_* codes returned by the common/ library, in the
+ * manner of OpenSSH ssh_err().
+ */
+
+struct err_name {
+	int		 en_code;
+	const char	*en_msg;
+};
+
+static const struct err_name err_names[] = {
+	{ PWR_ERR_SUCCESS,		"success" },
+	{ PWR_ERR_INTERNAL,		"internal error" },
+	{ PWR_ERR_ALLOC_FAIL,		"memory allocation failed" },
+	{ PWR_ERR_NO_BUFFER_SPACE,	"no buffer space" },
+	{ PWR_ERR_MESSAGE_INCOMPLETE,	"message incomplete" },
+	{ PWR_ERR_INVALID_FORMAT,	"invalid format" },
+	{ PWR_ERR_STRING_TOO_LARGE,	"string is too large" },
+	{ PWR_ERR_STRING_HAS_NUL,	"string contains a NUL byte" },
+	{ PWR_ERR_SYSTEM_ERROR,		"system error" },
+	{ PWR_ERR_EOF,			"connection closed" },
+	{ PWR_ERR_AGAIN,		"resource temporarily unavailable" },
+	{ PWR_ERR_FRAME_TOO_LARGE,	"frame is too large" },
+	{ PWR_ERR_FRAME_TRUNCATED,	"frame is shorter than its header" },
+	{ PWR_ERR_FRAME_VERSION,	"protocol version mismatch" },
+	{ PWR_ERR_FRAME_TYPE,		"frame type not allowed" },
+	{ PWR_ERR_FRAME_FD_UNEXPECTED,	"unexpected file descriptor" },
+	{ PWR_ERR_FRAME_FD_MISSING,	"missing file descriptor" },
+	{ PWR_ERR_FRAME_LENGTH,		"frame length mismatch" },
+	{ PWR_ERR_TRAILING_DATA,	"trailing data" },
+	{ PWR_ERR_CONFIG,		"configuration error" },
+	{ PWR_ERR_NOT_FOUND,		"not found" },
+	{ PWR_ERR_RANGE,		"value out of range" },
+};
+
+const char *
+pwr_err(int r)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(err_names) / sizeof(err_names[0]); i++) {
+		if (err_names[i].en_code == r)
+			return err_names[i].en_msg;
+	}
+	return "unknown error";
+}

@@ -1,0 +1,153 @@
+/*
+ * Copyright (c) 2026 The power authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POWER_FRONTD_H
+#define POWER_FRONTD_H
+
+/* frontd: the privileged parent and the network child. */
+
+#define FRONT_MAX_LISTEN	16	/* listen sockets */
+#define FRONT_BACKOFF_MIN_MS	100	/* first restart delay */
+#define FRONT_BACKOFF_MAX_MS	30000	/* longest restart delay */
+#define FRONT_STABLE_SEC	60	/* up this long: backoff resets */
+#define FRONT_STOP_GRACE_SEC	10	/* SIGTERM: then SIGKILL */
+#define FRONT_DRAIN_SEC		5	/* network child drain limit */
+#define FRONT_PEER_TIMEOUT_MS	1000	/* sibling answer limit */
+#define FRONT_MAX_PENDING	64	/* /health requests waiting */
+#define FRONT_MAX_ADMIN		16	/* control socket clients */
+
+struct config;
+struct event_base;
+struct proc_peer;
+
+enum child_state {
+	CHILD_DOWN = 0,		/* not running, restart pending */
+	CHILD_STARTING,		/* spawned, not yet ready */
+	CHILD_RUNNING,		/* sent CTL_READY */
+	CHILD_STOPPING,		/* asked to shut down */
+};
+
+struct front_listener {
+	int	 fl_fd;
+	char	*fl_addr;
+};
+
+/* One child of the family, as the parent sees it. */
+struct child {
+	enum proc_id		 ch_id;
+	pid_t			 ch_pid;
+	enum child_state	 ch_state;
+	struct proc_peer	 ch_peer;
+	uid_t			 ch_uid;
+	gid_t			 ch_gid;
+	unsigned int		 ch_restarts;
+	unsigned int		 ch_backoff_ms;
+	struct timespec		 ch_started;	/* CLOCK_MONOTONIC */
+	struct event		*ch_restart_ev;
+	char			*ch_state_text;	/* from CTL_STATUS */
+	char			*ch_detail;	/* from CTL_STATUS */
+};
+
+/* Parent state. */
+struct front_parent {
+	struct event_base	*fp_base;
+	struct config		*fp_conf;
+	char			*fp_conffile;
+	char			*fp_self;	/* our executable, re-exec'd */
+	int			 fp_debug;
+	int			 fp_verbose;
+	int			 fp_separate;	/* root: uid/chroot split */
+	int			 fp_stopping;
+	struct timespec		 fp_started;
+	time_t			 fp_started_wall;
+	struct child		 fp_child[PROC_MAX];
+	struct front_listener	 fp_listen[FRONT_MAX_LISTEN];
+	size_t			 fp_nlisten;
+	int			*fp_modelfd;
+	size_t			 fp_nmodel;
+	int			 fp_ctlfd;
+	struct event		*fp_ctlev;
+	gid_t			 fp_admingid;
+};
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+struct health_req;
+TAILQ_HEAD(health_list, health_req);
+
+/* Network child state. */
+struct network {
+	struct event_base	*nw_base;
+	struct evhttp		*nw_http;
+	struct proc_child_conf	 nw_cc;
+	struct proc_peer	 nw_parent;
+	struct proc_peer	 nw_infer;
+	struct proc_peer	 nw_attest;
+	struct evhttp_bound_socket *nw_bound[FRONT_MAX_LISTEN];
+	size_t			 nw_nbound;
+	unsigned int		 nw_conns;	/* open connections */
+	unsigned int		 nw_maxconns;
+	int			 nw_paused;	/* listeners disabled */
+	int			 nw_draining;
+	struct event		*nw_drain_ev;
+	uint32_t		 nw_nextid;
+	struct health_list	 nw_pending;
+	unsigned int		 nw_npending;
+};
+
+/* frontd.c */
+extern const char	*front_conffile_default;
+int	front_config_check(struct config *, int separate, char *, size_t);
+
+/* front-parent.c */
+__attribute__((noreturn))
+void	parent_main(struct front_parent *);
+uint64_t parent_uptime(const struct front_parent *);
+uint64_t child_uptime(const struct child *);
+uid_t	child_real_uid(const struct child *);
+const char *child_state_name(enum child_state);
+void	parent_reload(struct front_parent *, char *, size_t);
+
+/* front-control.c */
+void	control_init(struct front_parent *);
+void	control_cleanup(struct front_parent *);
+
+/* front-network.c */
+__attribute__((noreturn))
+void	network_main(int debug, int verbose);
+
+int	network_draining(void);
+
+/* front-http.c */
+struct network;
+void	http_init(struct network *);
+void	http_add_listener(struct network *, int fd, const char *addr);
+void	http_stop_listening(struct network *);
+unsigned int http_connections(const struct network *);
+void	http_infer_status(struct network *, struct proto_msg *);
+void	http_attest_tee(struct network *, struct proto_msg *);
+void	http_peer_lost(struct network *, enum proc_id);
+
+/* front-filter.c */
+extern const struct sandbox_rule	front_filter[];
+extern const size_t			front_filter_len;
+
+#endif /* POWER_FRONTD_H */

@@ -1,0 +1,324 @@
+/*
+ * Copyright (c) 2026 The power authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/prctl.h>
+#include <sys/queue.h>
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "proc.h"
+#include "sandbox.h"
+#include "xmalloc.h"
+#include "engine/gguf.h"
+#include "inferd.h"
+
+/*
+ * inferd: the inference worker.  It runs as InferUser in an empty
+ * chroot under a kill-by-default seccomp filter that allows no open,
+ * socket, exec or fork.  Model files arrive as descriptors from the
+ * parent; the engine reads them through mmap.
+ */
+
+static void	infer_sandbox(struct proc_child_conf *);
+static void	infer_lost_parent(struct proc_peer *, int, const char *);
+static void	infer_lost_network(struct proc_peer *, int, const char *);
+static void	infer_send_status(struct proc_peer *, uint32_t);
+static void	infer_dispatch_config(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_status(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_shutdown(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_net_status(struct proc_peer *,
+		    struct proto_msg *);
+
+static const struct proto_perm infer_parent_perms[] = {
+	{ PROTO_CTL_CONFIG, 0 },
+	{ PROTO_CTL_STATUS_REQ, 0 },
+	{ PROTO_CTL_PEER, PROTO_PERM_FD },
+	{ PROTO_CTL_MODEL, PROTO_PERM_FD },
+	{ PROTO_CTL_SHUTDOWN, PROTO_PERM_ONCE },
+};
+
+static const struct proc_handler infer_parent_handlers[] = {
+	{ PROTO_CTL_CONFIG, infer_dispatch_config },
+	{ PROTO_CTL_STATUS_REQ, infer_dispatch_status },
+	{ PROTO_CTL_PEER, infer_dispatch_peer },
+	{ PROTO_CTL_MODEL, infer_dispatch_model },
+	{ PROTO_CTL_SHUTDOWN, infer_dispatch_shutdown },
+	{ 0, NULL }
+};
+
+static const struct proto_perm infer_network_perms[] = {
+	{ PROTO_INFER_STATUS_REQ, 0 },
+};
+
+static const struct proc_handler infer_network_handlers[] = {
+	{ PROTO_INFER_STATUS_REQ, infer_dispatch_net_status },
+	{ 0, NULL }
+};
+
+static struct event_base	*infer_base;
+static struct proc_peer		 infer_parent;
+static struct proc_peer		 infer_network;
+static struct infer_model	 infer_models[INFER_MAX_MODELS];
+static size_t			 infer_nmodels;
+
+int
+main(int argc, char **argv)
+{
+	struct proc_child_conf	cc;
+	int			debug, verbose;
+
+	proc_child_args(argc, argv, &debug, &verbose);
+	log_init(1, LOG_LEVEL_INFO + verbose, 0);
+	log_procinit("inferd");
+	proc_child_init(PROC_INFERD, &cc);
+	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL) +
+	    verbose);
+	if ((infer_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	proc_peer_open(&infer_parent, infer_base, PROC_CHANNEL_FD, PROC_PARENT,
+	    PROTO_MAX_CTL_FRAME, infer_parent_perms,
+	    sizeof(infer_parent_perms) / sizeof(infer_parent_perms[0]),
+	    infer_parent_handlers, infer_lost_parent, NULL);
+	proc_log_to_parent(&infer_parent);
+	infer_test_init(PROC_CHANNEL_FD);
+	infer_sandbox(&cc);
+	proc_child_conf_clear(&cc);
+	proc_send_empty(&infer_parent, PROTO_CTL_READY, 0);
+	event_base_dispatch(infer_base);
+	return 0;
+}
+
+static void
+infer_sandbox(struct proc_child_conf *cc)
+{
+	struct sandbox_limits	lim;
+
+	if (cc->cc_separate)
+		sandbox_drop(cc->cc_chroot, cc->cc_uid, cc->cc_gid);
+	else
+		log_warnx("not root: inferd keeps uid %u, no chroot",
+		    (unsigned int)getuid());
+	sandbox_caps_clear();
+	/* Threads count against RLIMIT_NPROC; fork is refused by seccomp. */
+	lim.sl_nofile = INFER_MAX_MODELS + 32;
+	lim.sl_nproc = INFER_MAX_THREADS;
+	/* No files are written; but a -d child's stderr may be one. */
+	lim.sl_fsize = cc->cc_debug ? RLIM_INFINITY : 0;
+	sandbox_rlimits(&lim);
+	sandbox_no_new_privs();
+	sandbox_seccomp("inferd", infer_filter, infer_filter_len);
+}
+
+static void
+infer_lost_parent(struct proc_peer *peer, int violation, const char *why)
+{
+	log_setsink(NULL, NULL);
+	if (violation)
+		fatalx("parent channel: %s", why);
+	/* The parent went away: nobody is left to serve. */
+	exit(0);
+}
+
+static void
+infer_lost_network(struct proc_peer *peer, int violation, const char *why)
+{
+	if (violation)
+		fatalx("network child broke the protocol: %s", why);
+	log_verbose("network channel closed: waiting for a new one");
+}
+
+static void
+infer_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct proc_child_conf	cc;
+	char			err[256];
+
+	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
+	    cc.cc_id != PROC_INFERD) {
+		proc_child_conf_clear(&cc);
+		proc_violation(peer, "CTL_CONFIG: %s", err);
+		return;
+	}
+	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL));
+	proc_child_conf_clear(&cc);
+	log_verbose("configuration reloaded");
+}
+
+/* State and detail: each model with its GGUF header facts. */
+static void
+infer_send_status(struct proc_peer *peer, uint32_t peerid)
+{
+	struct infer_model	*im;
+	struct buf		*detail, *b;
+	size_t			 i;
+	int			 r = 0;
+
+	if ((detail = buf_new(PROTO_MAX_CTL_FRAME / 2)) == NULL ||
+	    (b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (infer_nmodels == 0)
+		r |= buf_putf(detail, "no models configured");
+	for (i = 0; i < infer_nmodels && r == 0; i++) {
+		im = &infer_models[i];
+		if (i > 0)
+			r |= buf_putf(detail, "; ");
+		if (im->im_gguf == NULL)
+			r |= buf_putf(detail, "%s: refused: %s", im->im_name,
+			    im->im_error);
+		else
+			r |= buf_putf(detail, "%s: gguf v%u, %llu tensors, "
+			    "%llu kv, arch %s, %llu bytes", im->im_name,
+			    gguf_version(im->im_gguf),
+			    (unsigned long long)gguf_n_tensors(im->im_gguf),
+			    (unsigned long long)gguf_n_kv(im->im_gguf),
+			    gguf_architecture(im->im_gguf),
+			    (unsigned long long)gguf_file_size(im->im_gguf));
+	}
+	r |= buf_put_u8(detail, 0);
+	r |= buf_put_string(b, "serving");
+	r |= buf_put_string(b, (const char *)buf_ptr(detail));
+	if (r != 0)
+		fatalx_f("status too long");
+	proc_send(peer, PROTO_CTL_STATUS, peerid, -1, b);
+	buf_free(b);
+	buf_free(detail);
+}
+
+static void
+infer_dispatch_status(struct proc_peer *peer, struct proto_msg *msg)
+{
+	if (proc_end(peer, msg) != 0)
+		return;
+	infer_send_status(peer, msg->pm_hdr.peerid);
+}
+
+static void
+infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
+{
+	uint32_t	id;
+	int		fd;
+
+	id = proc_get_u32(msg);
+	if (proc_end(peer, msg) != 0)
+		return;
+	fd = proc_take_fd(msg);
+	if (id != PROC_NETWORK) {
+		close(fd);
+		proc_violation(peer, "CTL_PEER: no channel to %s",
+		    proc_name(id));
+		return;
+	}
+	proc_peer_close(&infer_network);
+	proc_peer_open(&infer_network, infer_base, fd, PROC_NETWORK,
+	    PROTO_MAX_FRAME, infer_network_perms,
+	    sizeof(infer_network_perms) / sizeof(infer_network_perms[0]),
+	    infer_network_handlers, infer_lost_network, NULL);
+	log_debug("channel to network open");
+}
+
+/*
+ * A model file, already open: the engine checks it completely before
+ * we keep it.  A bad file is refused and reported, not fatal: it came
+ * from the operator's disk, not from a peer.
+ */
+static void
+infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct infer_model	*im;
+	char			 err[512];
+	int			 fd;
+
+	if (infer_nmodels >= INFER_MAX_MODELS) {
+		proc_violation(peer, "CTL_MODEL: more than %d models",
+		    INFER_MAX_MODELS);
+		return;
+	}
+	im = &infer_models[infer_nmodels];
+	memset(im, 0, sizeof(*im));
+	im->im_name = proc_get_string(msg);
+	im->im_path = proc_get_string(msg);
+	im->im_sha256 = proc_get_string(msg);
+	if (proc_end(peer, msg) != 0) {
+		free(im->im_name);
+		free(im->im_path);
+		free(im->im_sha256);
+		return;
+	}
+	infer_nmodels++;
+	fd = proc_take_fd(msg);
+	if (gguf_open_fd(fd, &im->im_gguf, err, sizeof(err)) != 0) {
+		im->im_gguf = NULL;
+		im->im_error = xstrdup(err);
+		log_warnx("model %s (%s) refused: %s", im->im_name,
+		    im->im_path, err);
+	} else
+		log_info("model %s: gguf v%u, %llu tensors, arch %s",
+		    im->im_name, gguf_version(im->im_gguf),
+		    (unsigned long long)gguf_n_tensors(im->im_gguf),
+		    gguf_architecture(im->im_gguf));
+	close(fd);
+	/* Tell the parent without being asked, so powerctl is current. */
+	infer_send_status(peer, 0);
+}
+
+static void
+infer_dispatch_shutdown(struct proc_peer *peer, struct proto_msg *msg)
+{
+	if (proc_end(peer, msg) != 0)
+		return;
+	log_verbose("shutting down");
+	proc_flush_blocking(peer);
+	exit(0);
+}
+
+static void
+infer_dispatch_net_status(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct buf	*b;
+	uint32_t	 loaded = 0;
+	size_t		 i;
+
+	if (proc_end(peer, msg) != 0)
+		return;
+	for (i = 0; i < infer_nmodels; i++)
+		if (infer_models[i].im_gguf != NULL)
+			loaded++;
+	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (buf_put_u32(b, loaded) != 0 ||
+	    buf_put_u32(b, (uint32_t)infer_nmodels) != 0)
+		fatalx_f("buf");
+	proc_send(peer, PROTO_INFER_STATUS, msg->pm_hdr.peerid, -1, b);
+	buf_free(b);
+}

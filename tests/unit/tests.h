@@ -1,0 +1,35 @@
+/*
+ * Copyright (c) 2026 The power authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef POWER_TESTS_H
+#define POWER_TESTS_H
+
+/*
+ * Unit tests: each tests/unit/test_<module>.c exports <module>_suite(),
+ * which adds one CUnit suite and returns 0, or -1 if CUnit failed.
+ */
+
+int	buf_suite(void);
+int	config_suite(void);
+int	gguf_suite(void);
+int	log_suite(void);
+int	proto_suite(void);
+int	sandbox_suite(void);
+
+/* Directory holding tests/data (the source tree's). */
+const char *tests_datadir(void);
+
+#endif /* POWER_TESTS_H */
