@@ -45,14 +45,9 @@
  * or JSON and runs no threads.
  */
 
-static void	attest_sandbox(struct proc_child_conf *);
-static void	attest_lost_parent(struct proc_peer *, int, const char *);
-static void	attest_lost_network(struct proc_peer *, int, const char *);
 static void	attest_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	attest_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	attest_dispatch_peer(struct proc_peer *, struct proto_msg *);
-static void	attest_dispatch_shutdown(struct proc_peer *,
-		    struct proto_msg *);
 static void	attest_dispatch_tee(struct proc_peer *, struct proto_msg *);
 
 static const struct proto_perm attest_parent_perms[] = {
@@ -66,7 +61,7 @@ static const struct proc_handler attest_parent_handlers[] = {
 	{ PROTO_CTL_CONFIG, attest_dispatch_config },
 	{ PROTO_CTL_STATUS_REQ, attest_dispatch_status },
 	{ PROTO_CTL_PEER, attest_dispatch_peer },
-	{ PROTO_CTL_SHUTDOWN, attest_dispatch_shutdown },
+	{ PROTO_CTL_SHUTDOWN, proc_dispatch_shutdown },
 	{ 0, NULL }
 };
 
@@ -83,6 +78,10 @@ static struct event_base	*attest_base;
 static struct proc_peer		 attest_parent;
 static struct proc_peer		 attest_network;
 static struct attest_tee	 attest_tee;
+
+static const struct sandbox_limits attest_limits = {
+	.sl_nofile = 16, .sl_nproc = 0, .sl_fsize = 0,
+};
 
 int
 main(int argc, char **argv)
@@ -104,10 +103,11 @@ main(int argc, char **argv)
 	proc_peer_open(&attest_parent, attest_base, PROC_CHANNEL_FD,
 	    PROC_PARENT, PROTO_MAX_CTL_FRAME, attest_parent_perms,
 	    sizeof(attest_parent_perms) / sizeof(attest_parent_perms[0]),
-	    attest_parent_handlers, attest_lost_parent, NULL);
+	    attest_parent_handlers, proc_lost_parent, NULL);
 	proc_log_to_parent(&attest_parent);
 	attest_tee_detect(&attest_tee, cc.cc_config);
-	attest_sandbox(&cc);
+	proc_child_sandbox(&cc, &attest_limits, attest_filter,
+	    attest_filter_len);
 	proc_child_conf_clear(&cc);
 	proc_send_empty(&attest_parent, PROTO_CTL_READY, 0);
 	event_base_dispatch(attest_base);
@@ -115,57 +115,13 @@ main(int argc, char **argv)
 }
 
 static void
-attest_sandbox(struct proc_child_conf *cc)
-{
-	struct sandbox_limits	lim;
-
-	if (cc->cc_separate)
-		sandbox_drop(cc->cc_chroot, cc->cc_uid, cc->cc_gid);
-	else
-		log_warnx("not root: attestd keeps uid %u, no chroot",
-		    (unsigned int)getuid());
-	sandbox_caps_clear();
-	lim.sl_nofile = 16;
-	lim.sl_nproc = 0;
-	/* No files are written; but a -d child's stderr may be one. */
-	lim.sl_fsize = cc->cc_debug ? RLIM_INFINITY : 0;
-	sandbox_rlimits(&lim);
-	sandbox_no_new_privs();
-	sandbox_seccomp("attestd", attest_filter, attest_filter_len);
-}
-
-static void
-attest_lost_parent(struct proc_peer *peer, int violation, const char *why)
-{
-	log_setsink(NULL, NULL);
-	if (violation)
-		fatalx("parent channel: %s", why);
-	exit(0);
-}
-
-static void
-attest_lost_network(struct proc_peer *peer, int violation, const char *why)
-{
-	if (violation)
-		fatalx("network child broke the protocol: %s", why);
-	log_verbose("network channel closed: waiting for a new one");
-}
-
-static void
 attest_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct proc_child_conf	cc;
-	char			err[256];
-
-	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
-	    cc.cc_id != PROC_ATTESTD) {
-		proc_child_conf_clear(&cc);
-		proc_violation(peer, "CTL_CONFIG: %s", err);
-		return;
-	}
-	/* The TEE keywords need the device, opened as root: restart. */
-	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL));
-	proc_child_conf_clear(&cc);
+	/*
+	 * The TEE keywords need the device, opened as root: the parent
+	 * refuses a reload that changes them.
+	 */
+	config_free(proc_child_reload(peer, msg, PROC_ATTESTD));
 }
 
 static void
@@ -208,16 +164,7 @@ attest_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	proc_peer_open(&attest_network, attest_base, fd, PROC_NETWORK,
 	    PROTO_MAX_CTL_FRAME, attest_network_perms,
 	    sizeof(attest_network_perms) / sizeof(attest_network_perms[0]),
-	    attest_network_handlers, attest_lost_network, NULL);
-}
-
-static void
-attest_dispatch_shutdown(struct proc_peer *peer, struct proto_msg *msg)
-{
-	if (proc_end(peer, msg) != 0)
-		return;
-	proc_flush_blocking(peer);
-	exit(0);
+	    attest_network_handlers, proc_lost_sibling, NULL);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -38,6 +39,7 @@
 #include "log.h"
 #include "proto.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "xmalloc.h"
 
 /*
@@ -522,4 +524,76 @@ void
 proc_log_to_parent(struct proc_peer *peer)
 {
 	log_setsink(proc_log_sink, peer);
+}
+
+void
+proc_child_sandbox(const struct proc_child_conf *cc,
+    const struct sandbox_limits *lim, const struct sandbox_rule *rules,
+    size_t nrules)
+{
+	struct sandbox_limits	l = *lim;
+
+	if (cc->cc_separate)
+		sandbox_drop(cc->cc_chroot, cc->cc_uid, cc->cc_gid);
+	else
+		log_warnx("not root: %s keeps uid %u, no chroot",
+		    proc_name(cc->cc_id), (unsigned int)getuid());
+	sandbox_caps_clear();
+	/* Children write no files; but with -d stderr may be one. */
+	if (cc->cc_debug)
+		l.sl_fsize = RLIM_INFINITY;
+	sandbox_rlimits(&l);
+	sandbox_no_new_privs();
+	sandbox_seccomp(proc_name(cc->cc_id), rules, nrules);
+}
+
+struct config *
+proc_child_reload(struct proc_peer *peer, struct proto_msg *msg,
+    enum proc_id id)
+{
+	struct proc_child_conf	 cc;
+	struct config		*conf;
+	char			 err[256];
+
+	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
+	    cc.cc_id != id) {
+		proc_child_conf_clear(&cc);
+		proc_violation(peer, "CTL_CONFIG: %s", err);
+		return NULL;
+	}
+	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL));
+	conf = cc.cc_config;
+	cc.cc_config = NULL;
+	proc_child_conf_clear(&cc);
+	log_verbose("configuration reloaded");
+	return conf;
+}
+
+void
+proc_dispatch_shutdown(struct proc_peer *peer, struct proto_msg *msg)
+{
+	if (proc_end(peer, msg) != 0)
+		return;
+	log_verbose("shutting down");
+	proc_flush_blocking(peer);
+	exit(0);
+}
+
+void
+proc_lost_parent(struct proc_peer *peer, int violation, const char *why)
+{
+	log_setsink(NULL, NULL);
+	if (violation)
+		fatalx("parent channel: %s", why);
+	/* The parent went away: nobody is left to serve. */
+	exit(0);
+}
+
+void
+proc_lost_sibling(struct proc_peer *peer, int violation, const char *why)
+{
+	if (violation)
+		fatalx("%s broke the protocol: %s", peer->pp_name, why);
+	log_verbose("%s channel closed: waiting for a new one",
+	    peer->pp_name);
 }

@@ -118,7 +118,28 @@ void	proc_conf_compose(struct buf *, const struct proc_child_conf *,
 	    const struct config *);
 int	proc_conf_parse(struct proto_msg *, struct proc_child_conf *,
 	    char *err, size_t);
-/* Route log records to the parent channel (children without -d). */
+/* Route log records to the parent channel. */
 void	proc_log_to_parent(struct proc_peer *);
+
+/*
+ * What every child does once its channels are open: drop to its user in
+ * the chroot (or warn when not root), clear capabilities, set limits,
+ * no_new_privs, and the process's seccomp filter last.
+ */
+struct sandbox_limits;
+struct sandbox_rule;
+void	proc_child_sandbox(const struct proc_child_conf *,
+	    const struct sandbox_limits *, const struct sandbox_rule *,
+	    size_t);
+/*
+ * Shared handlers: CTL_CONFIG on reload (returns the new config, or
+ * NULL after a violation), CTL_SHUTDOWN, the parent channel lost (exit),
+ * a sibling channel lost (wait for the parent to send a new one).
+ */
+struct config *proc_child_reload(struct proc_peer *, struct proto_msg *,
+	    enum proc_id);
+void	proc_dispatch_shutdown(struct proc_peer *, struct proto_msg *);
+void	proc_lost_parent(struct proc_peer *, int, const char *);
+void	proc_lost_sibling(struct proc_peer *, int, const char *);
 
 #endif /* POWER_PROC_H */

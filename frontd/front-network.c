@@ -51,9 +51,7 @@
  * nothing: listen sockets and sibling channels arrive from the parent.
  */
 
-static void	network_sandbox(struct network *);
 static void	network_apply_config(struct network *, struct config *);
-static void	network_lost_parent(struct proc_peer *, int, const char *);
 static void	network_lost_sibling(struct proc_peer *, int, const char *);
 static void	network_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	network_dispatch_status(struct proc_peer *, struct proto_msg *);
@@ -106,7 +104,8 @@ __attribute__((noreturn))
 void
 network_main(int debug, int verbose)
 {
-	struct network	*nw = &network_state;
+	struct network		*nw = &network_state;
+	struct sandbox_limits	 lim;
 
 	log_init(1, LOG_LEVEL_INFO + verbose, 0);
 	log_procinit("network");
@@ -122,9 +121,13 @@ network_main(int debug, int verbose)
 	proc_peer_open(&nw->nw_parent, nw->nw_base, PROC_CHANNEL_FD,
 	    PROC_PARENT, PROTO_MAX_CTL_FRAME, network_parent_perms,
 	    sizeof(network_parent_perms) / sizeof(network_parent_perms[0]),
-	    network_parent_handlers, network_lost_parent, nw);
+	    network_parent_handlers, proc_lost_parent, nw);
 	proc_log_to_parent(&nw->nw_parent);
-	network_sandbox(nw);
+	/* Connections, listeners, channels and a little slack. */
+	lim.sl_nofile = nw->nw_maxconns + FRONT_MAX_LISTEN + 32;
+	lim.sl_nproc = 0;
+	lim.sl_fsize = 0;
+	proc_child_sandbox(&nw->nw_cc, &lim, front_filter, front_filter_len);
 	proc_send_empty(&nw->nw_parent, PROTO_CTL_READY, 0);
 	event_base_dispatch(nw->nw_base);
 	exit(0);
@@ -134,28 +137,6 @@ int
 network_draining(void)
 {
 	return network_state.nw_draining;
-}
-
-static void
-network_sandbox(struct network *nw)
-{
-	struct sandbox_limits	lim;
-
-	if (nw->nw_cc.cc_separate)
-		sandbox_drop(nw->nw_cc.cc_chroot, nw->nw_cc.cc_uid,
-		    nw->nw_cc.cc_gid);
-	else
-		log_warnx("not root: network child keeps uid %u, no chroot",
-		    (unsigned int)getuid());
-	sandbox_caps_clear();
-	/* Connections, listeners, channels and a little slack. */
-	lim.sl_nofile = nw->nw_maxconns + FRONT_MAX_LISTEN + 32;
-	lim.sl_nproc = 0;
-	/* No files are written; but a -d child's stderr may be one. */
-	lim.sl_fsize = nw->nw_cc.cc_debug ? RLIM_INFINITY : 0;
-	sandbox_rlimits(&lim);
-	sandbox_no_new_privs();
-	sandbox_seccomp("network", front_filter, front_filter_len);
 }
 
 static void
@@ -174,45 +155,24 @@ network_apply_config(struct network *nw, struct config *conf)
 }
 
 static void
-network_lost_parent(struct proc_peer *peer, int violation, const char *why)
-{
-	/* Without the parent we must not go on serving. */
-	log_setsink(NULL, NULL);
-	fatalx("parent channel: %s", why);
-}
-
-static void
 network_lost_sibling(struct proc_peer *peer, int violation,
     const char *why)
 {
-	struct network	*nw = peer->pp_arg;
-
-	if (violation)
-		fatalx("%s broke the protocol: %s", peer->pp_name, why);
-	log_verbose("%s channel closed: waiting for a new one",
-	    peer->pp_name);
-	http_peer_lost(nw, peer->pp_id);
+	proc_lost_sibling(peer, violation, why);
+	http_peer_lost(peer->pp_arg, peer->pp_id);
 }
 
 static void
 network_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct network		*nw = peer->pp_arg;
-	struct proc_child_conf	 cc;
-	char			 err[256];
+	struct network	*nw = peer->pp_arg;
+	struct config	*conf;
 
-	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
-	    cc.cc_id != PROC_NETWORK) {
-		proc_child_conf_clear(&cc);
-		proc_violation(peer, "CTL_CONFIG: %s", err);
+	if ((conf = proc_child_reload(peer, msg, PROC_NETWORK)) == NULL)
 		return;
-	}
-	network_apply_config(nw, cc.cc_config);
+	network_apply_config(nw, conf);
 	config_free(nw->nw_cc.cc_config);
-	nw->nw_cc.cc_config = cc.cc_config;
-	cc.cc_config = NULL;
-	proc_child_conf_clear(&cc);
-	log_verbose("configuration reloaded");
+	nw->nw_cc.cc_config = conf;
 }
 
 static void

@@ -48,15 +48,11 @@
  * parent; the engine reads them through mmap.
  */
 
-static void	infer_sandbox(struct proc_child_conf *);
-static void	infer_lost_parent(struct proc_peer *, int, const char *);
-static void	infer_lost_network(struct proc_peer *, int, const char *);
 static void	infer_send_status(struct proc_peer *, uint32_t);
 static void	infer_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
-static void	infer_dispatch_shutdown(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_net_status(struct proc_peer *,
 		    struct proto_msg *);
 
@@ -73,7 +69,7 @@ static const struct proc_handler infer_parent_handlers[] = {
 	{ PROTO_CTL_STATUS_REQ, infer_dispatch_status },
 	{ PROTO_CTL_PEER, infer_dispatch_peer },
 	{ PROTO_CTL_MODEL, infer_dispatch_model },
-	{ PROTO_CTL_SHUTDOWN, infer_dispatch_shutdown },
+	{ PROTO_CTL_SHUTDOWN, proc_dispatch_shutdown },
 	{ 0, NULL }
 };
 
@@ -92,6 +88,13 @@ static struct proc_peer		 infer_network;
 static struct infer_model	 infer_models[INFER_MAX_MODELS];
 static size_t			 infer_nmodels;
 
+/* Threads count against RLIMIT_NPROC; fork is refused by seccomp. */
+static const struct sandbox_limits infer_limits = {
+	.sl_nofile = INFER_MAX_MODELS + 32,
+	.sl_nproc = INFER_MAX_THREADS,
+	.sl_fsize = 0,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -109,10 +112,10 @@ main(int argc, char **argv)
 	proc_peer_open(&infer_parent, infer_base, PROC_CHANNEL_FD, PROC_PARENT,
 	    PROTO_MAX_CTL_FRAME, infer_parent_perms,
 	    sizeof(infer_parent_perms) / sizeof(infer_parent_perms[0]),
-	    infer_parent_handlers, infer_lost_parent, NULL);
+	    infer_parent_handlers, proc_lost_parent, NULL);
 	proc_log_to_parent(&infer_parent);
 	infer_test_init(PROC_CHANNEL_FD);
-	infer_sandbox(&cc);
+	proc_child_sandbox(&cc, &infer_limits, infer_filter, infer_filter_len);
 	proc_child_conf_clear(&cc);
 	proc_send_empty(&infer_parent, PROTO_CTL_READY, 0);
 	event_base_dispatch(infer_base);
@@ -120,59 +123,9 @@ main(int argc, char **argv)
 }
 
 static void
-infer_sandbox(struct proc_child_conf *cc)
-{
-	struct sandbox_limits	lim;
-
-	if (cc->cc_separate)
-		sandbox_drop(cc->cc_chroot, cc->cc_uid, cc->cc_gid);
-	else
-		log_warnx("not root: inferd keeps uid %u, no chroot",
-		    (unsigned int)getuid());
-	sandbox_caps_clear();
-	/* Threads count against RLIMIT_NPROC; fork is refused by seccomp. */
-	lim.sl_nofile = INFER_MAX_MODELS + 32;
-	lim.sl_nproc = INFER_MAX_THREADS;
-	/* No files are written; but a -d child's stderr may be one. */
-	lim.sl_fsize = cc->cc_debug ? RLIM_INFINITY : 0;
-	sandbox_rlimits(&lim);
-	sandbox_no_new_privs();
-	sandbox_seccomp("inferd", infer_filter, infer_filter_len);
-}
-
-static void
-infer_lost_parent(struct proc_peer *peer, int violation, const char *why)
-{
-	log_setsink(NULL, NULL);
-	if (violation)
-		fatalx("parent channel: %s", why);
-	/* The parent went away: nobody is left to serve. */
-	exit(0);
-}
-
-static void
-infer_lost_network(struct proc_peer *peer, int violation, const char *why)
-{
-	if (violation)
-		fatalx("network child broke the protocol: %s", why);
-	log_verbose("network channel closed: waiting for a new one");
-}
-
-static void
 infer_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct proc_child_conf	cc;
-	char			err[256];
-
-	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
-	    cc.cc_id != PROC_INFERD) {
-		proc_child_conf_clear(&cc);
-		proc_violation(peer, "CTL_CONFIG: %s", err);
-		return;
-	}
-	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL));
-	proc_child_conf_clear(&cc);
-	log_verbose("configuration reloaded");
+	config_free(proc_child_reload(peer, msg, PROC_INFERD));
 }
 
 /* State and detail: each model with its GGUF header facts. */
@@ -243,7 +196,7 @@ infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	proc_peer_open(&infer_network, infer_base, fd, PROC_NETWORK,
 	    PROTO_MAX_FRAME, infer_network_perms,
 	    sizeof(infer_network_perms) / sizeof(infer_network_perms[0]),
-	    infer_network_handlers, infer_lost_network, NULL);
+	    infer_network_handlers, proc_lost_sibling, NULL);
 	log_debug("channel to network open");
 }
 
@@ -290,16 +243,6 @@ infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
 	close(fd);
 	/* Tell the parent without being asked, so powerctl is current. */
 	infer_send_status(peer, 0);
-}
-
-static void
-infer_dispatch_shutdown(struct proc_peer *peer, struct proto_msg *msg)
-{
-	if (proc_end(peer, msg) != 0)
-		return;
-	log_verbose("shutting down");
-	proc_flush_blocking(peer);
-	exit(0);
 }
 
 static void

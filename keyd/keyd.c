@@ -47,11 +47,8 @@
  * here, behind the same channel.
  */
 
-static void	key_sandbox(struct proc_child_conf *);
-static void	key_lost_parent(struct proc_peer *, int, const char *);
 static void	key_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	key_dispatch_status(struct proc_peer *, struct proto_msg *);
-static void	key_dispatch_shutdown(struct proc_peer *, struct proto_msg *);
 
 static const struct proto_perm key_parent_perms[] = {
 	{ PROTO_CTL_CONFIG, 0 },
@@ -62,11 +59,15 @@ static const struct proto_perm key_parent_perms[] = {
 static const struct proc_handler key_parent_handlers[] = {
 	{ PROTO_CTL_CONFIG, key_dispatch_config },
 	{ PROTO_CTL_STATUS_REQ, key_dispatch_status },
-	{ PROTO_CTL_SHUTDOWN, key_dispatch_shutdown },
+	{ PROTO_CTL_SHUTDOWN, proc_dispatch_shutdown },
 	{ 0, NULL }
 };
 
 static struct proc_peer	key_parent;
+
+static const struct sandbox_limits key_limits = {
+	.sl_nofile = 16, .sl_nproc = 0, .sl_fsize = 0,
+};
 
 int
 main(int argc, char **argv)
@@ -89,9 +90,9 @@ main(int argc, char **argv)
 	proc_peer_open(&key_parent, base, PROC_CHANNEL_FD, PROC_PARENT,
 	    PROTO_MAX_CTL_FRAME, key_parent_perms,
 	    sizeof(key_parent_perms) / sizeof(key_parent_perms[0]),
-	    key_parent_handlers, key_lost_parent, NULL);
+	    key_parent_handlers, proc_lost_parent, NULL);
 	proc_log_to_parent(&key_parent);
-	key_sandbox(&cc);
+	proc_child_sandbox(&cc, &key_limits, key_filter, key_filter_len);
 	proc_child_conf_clear(&cc);
 	proc_send_empty(&key_parent, PROTO_CTL_READY, 0);
 	event_base_dispatch(base);
@@ -99,48 +100,9 @@ main(int argc, char **argv)
 }
 
 static void
-key_sandbox(struct proc_child_conf *cc)
-{
-	struct sandbox_limits	lim;
-
-	if (cc->cc_separate)
-		sandbox_drop(cc->cc_chroot, cc->cc_uid, cc->cc_gid);
-	else
-		log_warnx("not root: keyd keeps uid %u, no chroot",
-		    (unsigned int)getuid());
-	sandbox_caps_clear();
-	lim.sl_nofile = 16;
-	lim.sl_nproc = 0;
-	/* No files are written; but a -d child's stderr may be one. */
-	lim.sl_fsize = cc->cc_debug ? RLIM_INFINITY : 0;
-	sandbox_rlimits(&lim);
-	sandbox_no_new_privs();
-	sandbox_seccomp("keyd", key_filter, key_filter_len);
-}
-
-static void
-key_lost_parent(struct proc_peer *peer, int violation, const char *why)
-{
-	log_setsink(NULL, NULL);
-	if (violation)
-		fatalx("parent channel: %s", why);
-	exit(0);
-}
-
-static void
 key_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct proc_child_conf	cc;
-	char			err[256];
-
-	if (proc_conf_parse(msg, &cc, err, sizeof(err)) != 0 ||
-	    cc.cc_id != PROC_KEYD) {
-		proc_child_conf_clear(&cc);
-		proc_violation(peer, "CTL_CONFIG: %s", err);
-		return;
-	}
-	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL));
-	proc_child_conf_clear(&cc);
+	config_free(proc_child_reload(peer, msg, PROC_KEYD));
 }
 
 static void
@@ -159,11 +121,3 @@ key_dispatch_status(struct proc_peer *peer, struct proto_msg *msg)
 	buf_free(b);
 }
 
-static void
-key_dispatch_shutdown(struct proc_peer *peer, struct proto_msg *msg)
-{
-	if (proc_end(peer, msg) != 0)
-		return;
-	proc_flush_blocking(peer);
-	exit(0);
-}
