@@ -106,6 +106,14 @@ proc_peer_open(struct proc_peer *peer, struct event_base *base, int fd,
 	peer->pp_open = 1;
 }
 
+/* Handle whatever the peer sent before it went away (its last words). */
+void
+proc_peer_drain(struct proc_peer *peer)
+{
+	if (peer->pp_open)
+		proc_dispatch(peer->pp_chan.pc_fd, EV_READ, peer);
+}
+
 void
 proc_peer_close(struct proc_peer *peer)
 {
@@ -544,6 +552,7 @@ proc_child_sandbox(const struct proc_child_conf *cc,
 		l.sl_fsize = RLIM_INFINITY;
 	sandbox_rlimits(&l);
 	sandbox_no_new_privs();
+	sandbox_set_logfd(PROC_CHANNEL_FD);
 	sandbox_seccomp(proc_name(cc->cc_id), rules, nrules);
 }
 

@@ -72,6 +72,7 @@ void	proc_peer_open(struct proc_peer *, struct event_base *, int fd,
 	    size_t nperms, const struct proc_handler *,
 	    void (*lost)(struct proc_peer *, int, const char *), void *arg);
 void	proc_peer_close(struct proc_peer *);
+void	proc_peer_drain(struct proc_peer *);
 
 /* Queue a frame and arrange for it to be sent; fatal if it cannot be. */
 void	proc_send(struct proc_peer *, uint32_t type, uint32_t peerid, int fd,

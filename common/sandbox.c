@@ -39,6 +39,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "proto.h"
 #include "sandbox.h"
 
 /*
@@ -62,6 +63,7 @@ static void	sandbox_rule_fatal(const char *, int, int)
 static void	sandbox_debug_init(const char *);
 static size_t	sandbox_debug_cat(char *, size_t, size_t, const char *);
 static void	sandbox_debug_sigsys(int, siginfo_t *, void *);
+static void	sandbox_debug_frame(const char *, size_t);
 #endif
 
 #if defined(SANDBOX_SECCOMP) && defined(SANDBOX_DEBUG)
@@ -72,6 +74,7 @@ static void	sandbox_debug_sigsys(int, siginfo_t *, void *);
 #define SANDBOX_DEBUG_NSYSCALLS	1024
 #define SANDBOX_DEBUG_NAMES_BYTES	(16 * 1024)
 static char	 sandbox_debug_proc[64];
+static int	 sandbox_debug_logfd = -1;	/* parent channel, or -1 */
 static char	 sandbox_debug_names[SANDBOX_DEBUG_NAMES_BYTES];
 static uint16_t	 sandbox_debug_off[SANDBOX_DEBUG_NSYSCALLS];	/* 0: unknown */
 #endif
@@ -464,10 +467,48 @@ sandbox_debug_sigsys(int sig, siginfo_t *si, void *uctx)
 	off = sandbox_debug_cat(buf, sizeof(buf), off, ")\n");
 	if (write(STDERR_FILENO, buf, off) == -1)
 		_exit(1);
+	sandbox_debug_frame(buf + strlen(sandbox_debug_proc) + 2,
+	    off - strlen(sandbox_debug_proc) - 3);
 	_exit(1);
+}
+
+/*
+ * Also tell the parent, whose log reaches syslog when our stderr does
+ * not: one CTL_LOG frame, built by hand, is one write(2) on the
+ * SEQPACKET channel, which is async-signal-safe and atomic.
+ */
+static void
+sandbox_debug_frame(const char *msg, size_t len)
+{
+	char		 frame[PROTO_HDR_LEN + 8 + 256];
+	struct proto_hdr hdr;
+	uint32_t	 v;
+
+	if (sandbox_debug_logfd == -1 || len > 256)
+		return;
+	hdr.type = PROTO_CTL_LOG;
+	hdr.len = (uint32_t)(PROTO_HDR_LEN + 8 + len);
+	hdr.peerid = 0;
+	hdr.flags = PROTO_VERSION;
+	memcpy(frame, &hdr, PROTO_HDR_LEN);
+	v = LOG_LEVEL_ERROR;
+	memcpy(frame + PROTO_HDR_LEN, &v, 4);
+	v = (uint32_t)len;
+	memcpy(frame + PROTO_HDR_LEN + 4, &v, 4);
+	memcpy(frame + PROTO_HDR_LEN + 8, msg, len);
+	if (write(sandbox_debug_logfd, frame, hdr.len) == -1)
+		return;
 }
 #endif /* SANDBOX_DEBUG */
 #endif /* SANDBOX_SECCOMP */
+
+void
+sandbox_set_logfd(int fd)
+{
+#if defined(SANDBOX_SECCOMP) && defined(SANDBOX_DEBUG)
+	sandbox_debug_logfd = fd;
+#endif
+}
 
 int
 sandbox_check_dir(const char *dir, char *err, size_t errlen)

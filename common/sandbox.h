@@ -92,6 +92,11 @@ void	sandbox_no_new_privs(void);
  */
 void	sandbox_seccomp(const char *procname, const struct sandbox_rule *,
 	    size_t nrules);
+/*
+ * With --enable-sandbox-debug, a trapped call is also reported as a
+ * CTL_LOG frame on this fd (the parent channel); -1 means stderr only.
+ */
+void	sandbox_set_logfd(int);
 /* Check a chroot directory: root-owned, not group/world writable. */
 int	sandbox_check_dir(const char *dir, char *err, size_t errlen);
 

@@ -651,6 +651,11 @@ parent_reaped(struct front_parent *fp, struct child *ch, int status)
 	const char	*name = proc_name(ch->ch_id);
 	long		pid = (long)ch->ch_pid;
 
+	/* The pid is gone: forget it, then read the child's last frames. */
+	ch->ch_pid = 0;
+	ch->ch_state = CHILD_DOWN;
+	proc_peer_drain(&ch->ch_peer);
+	proc_peer_close(&ch->ch_peer);
 	if (fp->fp_stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_verbose("%s (pid %ld) stopped", name, pid);
 	else if (WIFEXITED(status))
@@ -659,9 +664,6 @@ parent_reaped(struct front_parent *fp, struct child *ch, int status)
 	else if (WIFSIGNALED(status))
 		log_warnx("lost child: %s (pid %ld) killed by signal %d (%s)",
 		    name, pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-	proc_peer_close(&ch->ch_peer);
-	ch->ch_pid = 0;
-	ch->ch_state = CHILD_DOWN;
 	free(ch->ch_state_text);
 	ch->ch_state_text = xstrdup(fp->fp_stopping ? "stopped" :
 	    "restarting");
