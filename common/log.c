@@ -45,9 +45,15 @@
 static void	log_emit(int, const char *, const char *, int, int,
 		    const char *, va_list) __attribute__((format(printf, 6, 0)));
 static void	log_output(int, const char *, const char *);
-static size_t	redact_value(const char *, size_t, size_t);
+static void	log_vis_mode(const char *, char *, size_t, int);
+static size_t	redact_value(const char *, size_t, size_t, int);
 static size_t	redact_string_end(const char *, size_t, size_t);
+static size_t	redact_estring_end(const char *, size_t, size_t);
 static int	redact_word_at(const char *, size_t, size_t, const char *);
+static size_t	redact_space(const char *, size_t, size_t, int);
+static size_t	redact_eol(const char *, size_t, size_t);
+static size_t	redact_key(const char *, size_t, size_t, int *, int *);
+static int	redact_field_end(const char *, size_t, size_t);
 
 static int		 log_to_stderr = 1;
 static int		 log_level = LOG_LEVEL_INFO;
@@ -56,6 +62,7 @@ static const char	*log_procname = "power";
 static log_sink_fn	 log_sink;
 static void		*log_sink_arg;
 static void		(*log_fatal_hook)(void);
+static int		 log_dying;
 
 /* JSON keys whose values are user content: always redacted whole. */
 static const char *const redact_keys[] = {
@@ -69,6 +76,7 @@ static const char *const secret_keys[] = {
 	"api_key", "apikey", "api-key", "x-api-key", "password", "secret",
 	"token",
 };
+#define REDACT_NHEADERS	4	/* the first four are HTTP headers */
 
 static const char *const level_names[] = {
 	"QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG2",
@@ -89,6 +97,8 @@ static const struct {
 void
 log_init(int to_stderr, int level, int facility)
 {
+	int	saved = errno;
+
 	log_to_stderr = to_stderr;
 	log_setlevel(level);
 	if (facility != 0 && facility != -1)
@@ -97,13 +107,23 @@ log_init(int to_stderr, int level, int facility)
 		closelog();
 		openlog(log_procname, LOG_PID | LOG_NDELAY, log_facility);
 	}
+	errno = saved;
 }
 
 void
 log_procinit(const char *procname)
 {
-	if (procname != NULL)
-		log_procname = procname;
+	int	saved = errno;
+
+	if (procname == NULL)
+		return;
+	log_procname = procname;
+	/* syslog keeps the ident it was opened with: open it again. */
+	if (!log_to_stderr) {
+		closelog();
+		openlog(log_procname, LOG_PID | LOG_NDELAY, log_facility);
+	}
+	errno = saved;
 }
 
 void
@@ -196,23 +216,65 @@ redact_string_end(const char *s, size_t len, size_t i)
 }
 
 /*
- * The end of a JSON value starting at i: a string, a balanced object or
- * array (strings inside skipped), or a bare literal.  An unterminated
- * value runs to the end of the input.
+ * The same for JSON inside a JSON string, where quotes come as \" and
+ * the inner string's own escapes as \\\" and \\\\: the end is the first
+ * \" that does not follow an inner backslash.  A bare " is the end of
+ * the outer string: stop before it.
  */
 static size_t
-redact_value(const char *s, size_t len, size_t i)
+redact_estring_end(const char *s, size_t len, size_t i)
 {
-	size_t	depth = 0;
+	while (i < len) {
+		if (s[i] == '"')
+			return i;
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 < len && s[i + 1] == '"')
+			return i + 2;
+		if (i + 1 < len && s[i + 1] == '\\') {
+			/* An inner backslash: it escapes the next inner char. */
+			i += 2;
+			if (i < len && s[i] == '\\')
+				i++;
+		} else
+			i++;
+		i++;
+	}
+	return len;
+}
+
+/*
+ * The end of a JSON value starting at i: a string, a balanced object or
+ * array (strings inside skipped), or a bare literal.  An unterminated
+ * value runs to the end of the input.  With esc the JSON is itself
+ * inside a JSON string (quotes are \").
+ */
+static size_t
+redact_value(const char *s, size_t len, size_t i, int esc)
+{
+	size_t	depth = 0, start, n;
 
 	if (i >= len)
 		return len;
-	if (s[i] == '"')
+	if (!esc && s[i] == '"')
 		return redact_string_end(s, len, i + 1);
+	if (esc && s[i] == '\\' && i + 1 < len && s[i + 1] == '"')
+		return redact_estring_end(s, len, i + 2);
 	if (s[i] == '{' || s[i] == '[') {
 		while (i < len) {
-			if (s[i] == '"') {
+			if (!esc && s[i] == '"') {
 				i = redact_string_end(s, len, i + 1);
+				continue;
+			}
+			if (esc && s[i] == '"')
+				return i;	/* the outer string ends */
+			if (esc && s[i] == '\\') {
+				if (i + 1 < len && s[i + 1] == '"')
+					i = redact_estring_end(s, len, i + 2);
+				else
+					i += 2;
 				continue;
 			}
 			if (s[i] == '{' || s[i] == '[')
@@ -225,9 +287,48 @@ redact_value(const char *s, size_t len, size_t i)
 		}
 		return len;
 	}
-	while (i < len && s[i] != ',' && s[i] != '}' && s[i] != ']' &&
-	    s[i] != ' ' && s[i] != '\n' && s[i] != '\t' && s[i] != ';' &&
-	    s[i] != '&')
+	/* A literal or number; a colon ends it too (then it was a key). */
+	start = i;
+	while (i < len && strchr(",}] \t\r\n;&:", s[i]) == NULL &&
+	    !(esc && (s[i] == '\\' || s[i] == '"')))
+		i++;
+	/* Anything else is not JSON: then to the end of the line. */
+	n = i - start;
+	if (strspn(s + start, "0123456789+-.eE") < n &&
+	    !(n == 4 && strncmp(s + start, "true", 4) == 0) &&
+	    !(n == 5 && strncmp(s + start, "false", 5) == 0) &&
+	    !(n == 4 && strncmp(s + start, "null", 4) == 0)) {
+		while (i < len && s[i] != '\n' && s[i] != '\r')
+			i++;
+	}
+	return i;
+}
+
+/*
+ * A value ends before a blank or a delimiter.  If something else comes
+ * next, or a colon (the "value" was a key, as in api_key="x":"y"), the
+ * quotes were not paired as they seemed: mask the rest of the line
+ * rather than guess.
+ */
+static size_t
+redact_eol(const char *s, size_t len, size_t i)
+{
+	size_t	k = redact_space(s, len, i, 0);
+
+	if (k >= len || (s[k] != ':' && (k > i ||
+	    strchr(",;&)]}\"\\\r\n", s[k]) != NULL)))
+		return i;
+	while (k < len && s[k] != '\n' && s[k] != '\r')
+		k++;
+	return k;
+}
+
+/* Skip blanks; JSON (json != 0) also allows line breaks there. */
+static size_t
+redact_space(const char *s, size_t len, size_t i, int json)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || (json &&
+	    (s[i] == '\n' || s[i] == '\r'))))
 		i++;
 	return i;
 }
@@ -249,22 +350,23 @@ redact_word_at(const char *s, size_t len, size_t i, const char *w)
 	return 1;
 }
 
+/* Is there a key at s[i]?  *header says it names an HTTP header. */
 static int
 redact_is_key(const char *s, size_t len, size_t i, size_t *keylen,
-    int *secret)
+    int *header)
 {
 	size_t	k;
 
 	for (k = 0; k < sizeof(redact_keys) / sizeof(redact_keys[0]); k++)
 		if (redact_word_at(s, len, i, redact_keys[k])) {
 			*keylen = strlen(redact_keys[k]);
-			*secret = 0;
+			*header = 0;
 			return 1;
 		}
 	for (k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++)
 		if (redact_word_at(s, len, i, secret_keys[k])) {
 			*keylen = strlen(secret_keys[k]);
-			*secret = 1;
+			*header = k < REDACT_NHEADERS;
 			return 1;
 		}
 	return 0;
@@ -279,56 +381,107 @@ redact_put(char *out, size_t o, size_t outlen, const char *p, size_t n)
 	return o;
 }
 
+/*
+ * Does a text-form value end at s[i]: at ";", "&" or ", ", or before a
+ * header, whose own value runs to the end of the line?
+ */
+static int
+redact_field_end(const char *s, size_t len, size_t i)
+{
+	int	quoted, header;
+
+	if (s[i] == ';' || s[i] == '&' || (s[i] == ',' && i + 1 < len &&
+	    s[i + 1] == ' '))
+		return 1;
+	return redact_key(s, len, i, &quoted, &header) != 0 && header;
+}
+
+/*
+ * A key and its separator at s[i]: "key": (*quotedp 1), \"key\": (2,
+ * JSON inside a JSON string) or key= and key: in text (0).  Returns
+ * where the value starts (blanks skipped), or 0 if there is no key.
+ */
+static size_t
+redact_key(const char *s, size_t len, size_t i, int *quotedp, int *headerp)
+{
+	size_t	kl, end;
+	int	quoted;
+
+	if (s[i] == '"')
+		quoted = 1;
+	else if (s[i] == '\\' && i + 1 < len && s[i + 1] == '"')
+		quoted = 2;
+	else
+		quoted = 0;
+	if (!redact_is_key(s, len, i + (size_t)quoted, &kl, headerp))
+		return 0;
+	end = i + (size_t)quoted + kl;
+	if (quoted != 0 && (end + (size_t)quoted > len ||
+	    memcmp(s + i, s + end, (size_t)quoted) != 0))
+		return 0;
+	end = redact_space(s, len, end + (size_t)quoted, quoted);
+	if (end >= len || (s[end] != ':' && (quoted || s[end] != '=')))
+		return 0;
+	*quotedp = quoted;
+	return redact_space(s, len, end + 1, quoted);
+}
+
 void
 log_redact(const char *in, char *out, size_t outlen)
 {
-	size_t	len, i = 0, o = 0, kl, j, end;
-	int	secret, quoted;
+	size_t	len, i = 0, o = 0, j, end;
+	int	header, quoted;
 
 	if (outlen == 0)
 		return;
 	len = strlen(in);
 	while (i < len && o + 1 < outlen) {
-		quoted = in[i] == '"';
-		if (redact_is_key(in, len, i + quoted, &kl, &secret) &&
-		    (!quoted || (i + 1 + kl < len && in[i + 1 + kl] == '"'))) {
-			j = i + quoted + kl + quoted;
-			end = j;
-			while (end < len && (in[end] == ' ' || in[end] == '\t'))
-				end++;
-			if (end < len && (in[end] == ':' || (!quoted &&
-			    in[end] == '='))) {
-				/* Key, then separator: keep them, mask the value. */
-				end++;
-				while (end < len && (in[end] == ' ' ||
-				    in[end] == '\t'))
-					end++;
-				o = redact_put(out, o, outlen, in + i, end - i);
-				if (quoted || (end < len && (in[end] == '"' ||
-				    in[end] == '{' || in[end] == '['))) {
-					i = redact_value(in, len, end);
-					o = redact_put(out, o, outlen,
-					    "\"[REDACTED]\"", 12);
-				} else {
-					/* Text form: to the end of the line or field. */
-					i = end;
-					while (i < len && in[i] != '\n' &&
-					    in[i] != ';' && in[i] != '&' &&
-					    !(in[i] == ',' && i + 1 < len &&
-					    in[i + 1] == ' '))
-						i++;
-					o = redact_put(out, o, outlen,
-					    "[REDACTED]", 10);
-				}
-				continue;
+		if ((end = redact_key(in, len, i, &quoted, &header)) != 0) {
+			/* Key, then separator: keep them, mask the value. */
+			o = redact_put(out, o, outlen, in + i, end - i);
+			if (quoted == 2) {
+				i = redact_eol(in, len,
+				    redact_value(in, len, end, 1));
+				o = redact_put(out, o, outlen,
+				    "\\\"[REDACTED]\\\"", 14);
+			} else if (quoted || (end < len &&
+			    (in[end] == '"' || in[end] == '{' ||
+			    (in[end] == '[' && strncmp(in + end,
+			    "[REDACTED]", 10) != 0)))) {
+				/* (Text already masked stays as it is.) */
+				i = redact_eol(in, len,
+				    redact_value(in, len, end, 0));
+				o = redact_put(out, o, outlen,
+				    "\"[REDACTED]\"", 12);
+			} else {
+				/*
+				 * Text form: to the end of the line, or
+				 * of the field (not for headers: a
+				 * Cookie holds "a=1; b=2").
+				 */
+				i = end;
+				while (i < len && in[i] != '\n' &&
+				    in[i] != '\r' && (header ||
+				    !redact_field_end(in, len, i)))
+					i++;
+				o = redact_put(out, o, outlen,
+				    "[REDACTED]", 10);
 			}
+			continue;
 		}
-		if (redact_word_at(in, len, i, "bearer") && i + 6 < len &&
-		    in[i + 6] == ' ') {
-			o = redact_put(out, o, outlen, in + i, 7);
-			i += 7;
-			while (i < len && in[i] != ' ' && in[i] != '"' &&
-			    in[i] != '\n' && in[i] != ',')
+		if (redact_word_at(in, len, i, "bearer") &&
+		    (end = redact_space(in, len, i + 6, 0)) > i + 6 &&
+		    end < len && strchr("\"\\,\r\n", in[end]) == NULL &&
+		    redact_key(in, len, end, &quoted, &header) == 0 &&
+		    !redact_word_at(in, len, end, "bearer")) {
+			/*
+			 * A token has no backslash: stop before a \" too.  And
+			 * in "Bearer prompt: x" or "Bearer Bearer x" the next
+			 * word is not the token.
+			 */
+			o = redact_put(out, o, outlen, in + i, end - i);
+			i = end;
+			while (i < len && strchr(" \t\"\\,\r\n", in[i]) == NULL)
 				i++;
 			o = redact_put(out, o, outlen, "[REDACTED]", 10);
 			continue;
@@ -355,6 +508,17 @@ log_redact(const char *in, char *out, size_t outlen)
 void
 log_vis(const char *in, char *out, size_t outlen)
 {
+	log_vis_mode(in, out, outlen, 0);
+}
+
+/*
+ * keep_bs leaves backslashes alone: a child's record was escaped by the
+ * child already, and escaping it again would double every backslash.
+ * Control characters a child sends are still escaped.
+ */
+static void
+log_vis_mode(const char *in, char *out, size_t outlen, int keep_bs)
+{
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*p = (const unsigned char *)in;
 	char			 e[4];
@@ -379,7 +543,8 @@ log_vis(const char *in, char *out, size_t outlen)
 			break;
 		case '\\':
 			e[n++] = '\\';
-			e[n++] = '\\';
+			if (!keep_bs)
+				e[n++] = '\\';
 			break;
 		default:
 			if (*p < 0x20 || *p >= 0x7f) {
@@ -421,17 +586,11 @@ log_emit(int level, const char *procname, const char *func, int with_errno,
 	else if (r != 0 && n < sizeof(raw))
 		(void)snprintf(raw + n, sizeof(raw) - n, ": %s", pwr_err(r));
 	log_redact(raw, red, sizeof(red));
-	log_vis(red, vis, sizeof(vis));
+	log_vis_mode(red, vis, sizeof(vis), procname != NULL);
 	if (strlen(vis) >= sizeof(line)) {
-		memcpy(line, vis, sizeof(line) - 4);
-		/* Do not leave half an escape before the ellipsis. */
-		n = sizeof(line) - 4;
-		for (k = 1; k <= 3 && n >= (size_t)k; k++)
-			if (line[n - k] == '\\') {
-				n -= (size_t)k;
-				break;
-			}
-		memcpy(line + n, "...", 4);
+		/* Escape again into the shorter buffer: no half escape. */
+		log_vis_mode(red, line, sizeof(line) - 3, procname != NULL);
+		(void)strlcat(line, "...", sizeof(line));
 	} else
 		memcpy(line, vis, strlen(vis) + 1);
 	if (log_sink != NULL && procname == NULL)
@@ -556,8 +715,11 @@ log_doit_r(int level, int r, const char *func, const char *fmt, ...)
 static void __attribute__((noreturn))
 log_die(void)
 {
-	if (log_fatal_hook != NULL)
+	/* A hook that calls fatal() itself must not loop. */
+	if (log_fatal_hook != NULL && !log_dying) {
+		log_dying = 1;
 		log_fatal_hook();
+	}
 	exit(1);
 }
 
