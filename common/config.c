@@ -17,10 +17,15 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <libgen.h>
 #include <limits.h>
@@ -31,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "err.h"
@@ -42,7 +48,8 @@
  * walk the same table.
  */
 
-static int	config_file(struct config *, const char *, int, char *, size_t);
+static int	config_file(struct config *, const char *, int, const char *,
+		    int, char *, size_t);
 static int	config_line(struct config *, char *, const char *, int, int,
 		    char *, size_t);
 static int	config_split(char *, char **, int *, char *, size_t);
@@ -53,6 +60,7 @@ static int	config_check(const struct config_entry *, int, char **,
 static int	config_err(char *, size_t, const char *, int, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
 static int	config_name_ok(const char *, size_t, int);
+static int	config_host_ok(const char *, int);
 
 #define CONFIG_TABLE_ROW(id, name, type, def, min, max, choices, procs, \
 	flags) \
@@ -144,25 +152,46 @@ config_load(struct config *conf, const char *path, char *err, size_t errlen)
 {
 	if (conf->cf_path == NULL)
 		conf->cf_path = xstrdup(path);
-	return config_file(conf, path, 0, err, errlen);
+	return config_file(conf, path, 0, NULL, 0, err, errlen);
 }
 
+/*
+ * Read one file; from and fromline name the Include that asked for it
+ * (NULL for the top-level file), for errors about the file itself.
+ */
 static int
-config_file(struct config *conf, const char *path, int depth, char *err,
-    size_t errlen)
+config_file(struct config *conf, const char *path, int depth,
+    const char *from, int fromline, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	 line[CONFIG_MAX_LINE + 2];
-	size_t	 len;
-	int	 lineno = 0, r = 0, c;
+	FILE		*f;
+	struct stat	 st;
+	char		 line[CONFIG_MAX_LINE + 2];
+	size_t		 len;
+	int		 lineno = 0, r = 0, c, fd;
 
 	if (depth > CONFIG_MAX_DEPTH)
-		return config_err(err, errlen, NULL, 0,
+		return config_err(err, errlen, from, fromline,
 		    "%s: Include nested more than %d deep", path,
 		    CONFIG_MAX_DEPTH);
-	if ((f = fopen(path, "r")) == NULL)
-		return config_err(err, errlen, NULL, 0, "%s: %s", path,
-		    strerror(errno));
+	/*
+	 * Only a regular file: a directory cannot be read and a FIFO would
+	 * block (O_NONBLOCK keeps open(2) itself from waiting for one).
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return config_err(err, errlen, from, fromline, "%s%s: %s",
+		    from != NULL ? "Include " : "", path, strerror(errno));
+	if (fstat(fd, &st) == -1)
+		r = errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -1;
+	else if ((f = fdopen(fd, "r")) == NULL)
+		r = errno;
+	if (r != 0) {
+		close(fd);
+		return config_err(err, errlen, from, fromline, "%s%s: %s",
+		    from != NULL ? "Include " : "", path,
+		    r == -1 ? "not a regular file" : strerror(r));
+	}
 	/*
 	 * Read byte by byte rather than with fgets(), which cannot tell a
 	 * NUL byte from the end of the line.  Stop at the first NUL or at
@@ -257,20 +286,16 @@ config_line(struct config *conf, char *line, const char *file, int lineno,
 	char				 why[128];
 	int				 argc;
 
-	/* "Keyword=value" as in sshd_config. */
+	/* "Keyword=value", "Keyword = value" and "Keyword =value", as sshd. */
 	eq = line + strspn(line, " \t");
-	eq += strcspn(eq, " \t=\"#");
+	eq += strcspn(eq, " \t\r=\"#");
+	eq += strspn(eq, " \t\r");
 	if (*eq == '=')
 		*eq = ' ';
 	if (config_split(line, argv, &argc, why, sizeof(why)) != 0)
 		return config_err(err, errlen, file, lineno, "%s", why);
 	if (argc == 0)
 		return 0;
-	/* "Keyword = value": the lone "=" is not an argument. */
-	if (argc >= 2 && strcmp(argv[1], "=") == 0) {
-		memmove(&argv[1], &argv[2], (size_t)(argc - 1) * sizeof(*argv));
-		argc--;
-	}
 	if ((ce = config_entry_byname(argv[0])) == NULL)
 		return config_err(err, errlen, file, lineno,
 		    "unknown keyword \"%.64s\"", argv[0]);
@@ -328,8 +353,8 @@ config_include(struct config *conf, int argc, char **argv, const char *file,
 				    CONFIG_MAX_DEPTH);
 				break;
 			}
-			r = config_file(conf, g.gl_pathv[i], depth + 1, err,
-			    errlen);
+			r = config_file(conf, g.gl_pathv[i], depth + 1, file,
+			    lineno, err, errlen);
 		}
 		globfree(&g);
 	}
@@ -353,6 +378,37 @@ config_name_ok(const char *s, size_t max, int model)
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * A Listen host: "*", an IPv4 address, an IPv6 address (only in
+ * brackets) or a host name of dot-separated labels.
+ */
+static int
+config_host_ok(const char *host, int bracketed)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	size_t		 len = strlen(host), n;
+	const char	*p;
+
+	if (bracketed)
+		return inet_pton(AF_INET6, host, &a6) == 1;
+	if (strcmp(host, "*") == 0)
+		return 1;
+	if (strspn(host, "0123456789.") == len)
+		return inet_pton(AF_INET, host, &a4) == 1;
+	if (len > 253)
+		return 0;
+	for (p = host; ; p += n + 1) {
+		n = strcspn(p, ".");
+		if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-' ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return 0;
+		if (p[n] == '\0')
+			return 1;
+	}
 }
 
 /* Check arguments against the entry; *num gets INT/ENUM values. */
@@ -396,7 +452,13 @@ config_check(const struct config_entry *ce, int argc, char **argv,
 		}
 		break;
 	case CONF_T_INT:
-		*num = strtonum(argv[0], ce->ce_min, ce->ce_max, &errstr);
+		/* Digits only: strtonum() would also take " 5" and "+5". */
+		p = argv[0] + (argv[0][0] == '-');
+		if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
+			errstr = "invalid";
+		else
+			*num = strtonum(argv[0], ce->ce_min, ce->ce_max,
+			    &errstr);
 		if (errstr != NULL) {
 			snprintf(why, whylen, "value \"%.32s\" %s: the range "
 			    "is %lld-%lld", argv[0], errstr, ce->ce_min,
@@ -423,6 +485,11 @@ config_check(const struct config_entry *ce, int argc, char **argv,
 		    sizeof(port)) != 0) {
 			snprintf(why, whylen, "\"%.64s\" is not host:port "
 			    "(port 0-65535, [v6]:port for IPv6)", argv[0]);
+			return -1;
+		}
+		if (!config_host_ok(host, argv[0][0] == '[')) {
+			snprintf(why, whylen, "\"%.64s\" is not host:port "
+			    "(bad host \"%.64s\")", argv[0], host);
 			return -1;
 		}
 		break;

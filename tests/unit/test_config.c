@@ -206,6 +206,11 @@ test_int_not_number(void)
 	test_load_err("MaxConnections 10k\n", 1, "invalid");
 	test_load_err("MaxConnections 0x10\n", 1, "invalid");
 	test_load_err("RequestTimeout \"\"\n", 1, "invalid");
+	/* strtonum() alone would take these. */
+	test_load_err("MaxConnections +5\n", 1,
+	    "MaxConnections: value \"+5\" invalid");
+	test_load_err("MaxConnections \" 5\"\n", 1, "invalid");
+	test_load_err("MaxConnections -\n", 1, "invalid");
 }
 
 static void
@@ -251,6 +256,16 @@ test_bad_listen(void)
 	test_load_err("Listen ::1:80\n", 1, "is not host:port");
 	test_load_err("Listen \"127.0.0.1: 80\"\n", 1, "is not host:port");
 	test_load_err("Listen 127.0.0.1:+80\n", 1, "is not host:port");
+	/* The host must be an address, "*" or a host name. */
+	test_load_err("Listen 999.1.1.1:80\n", 1,
+	    "Listen: \"999.1.1.1:80\" is not host:port (bad host "
+	    "\"999.1.1.1\")");
+	test_load_err("Listen [1.2.3.4]:80\n", 1, "bad host");
+	test_load_err("Listen [*]:80\n", 1, "bad host");
+	test_load_err("Listen -bad-:80\n", 1, "bad host");
+	test_load_err("Listen a..b:80\n", 1, "bad host");
+	test_load_err("Listen *x:80\n", 1, "bad host");
+	test_load_err("Listen host.:80\n", 1, "bad host");
 }
 
 static void
@@ -301,6 +316,37 @@ test_include_missing(void)
 	    PWR_ERR_CONFIG);
 	CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+}
+
+static void
+test_include_not_regular(void)
+{
+	char	 err[1024], top[PATH_MAX], fifo[PATH_MAX];
+
+	/* A directory, a device or a FIFO (which would block) is refused. */
+	strlcpy(top, test_writes("top.conf", "LogLevel INFO\n"
+	    "Include /dev/null\n"), sizeof(top));
+	CU_ASSERT_EQUAL(test_load(top, NULL, err, sizeof(err)),
+	    PWR_ERR_CONFIG);
+	CU_ASSERT(test_prefixed(err, top, 2,
+	    "Include /dev/null: not a regular file"));
+
+	test_writes("top.conf", "Include /\n");
+	CU_ASSERT_EQUAL(test_load(top, NULL, err, sizeof(err)),
+	    PWR_ERR_CONFIG);
+	CU_ASSERT(test_prefixed(err, top, 1, "Include /: not a regular file"));
+
+	CU_ASSERT_FATAL((size_t)snprintf(fifo, sizeof(fifo), "%s/fifo.conf",
+	    test_dir) < sizeof(fifo));
+	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+	test_writes("top.conf", "\nInclude fifo.conf\n");
+	CU_ASSERT_EQUAL(test_load(top, NULL, err, sizeof(err)),
+	    PWR_ERR_CONFIG);
+	CU_ASSERT(test_prefixed(err, top, 2, "not a regular file"));
+	CU_ASSERT_EQUAL(test_load(fifo, NULL, err, sizeof(err)),
+	    PWR_ERR_CONFIG);
+	CU_ASSERT_EQUAL(strncmp(err, fifo, strlen(fifo)), 0);
+	unlink(fifo);
 }
 
 static void
@@ -604,12 +650,18 @@ test_equals_sign(void)
 
 	CU_ASSERT_EQUAL_FATAL(test_load(test_writes("eq.conf",
 	    "MaxConnections=12\nLogLevel= ERROR\n  TEE=none\n"
-	    "PidFile=\"/tmp/p=q\"\n"), &conf, err, sizeof(err)), 0);
+	    "PidFile=\"/tmp/p=q\"\n"
+	    "RequestTimeout =9\nUser\t=\tbob\n"), &conf, err, sizeof(err)),
+	    0);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_MAXCONNECTIONS), 12);
 	CU_ASSERT_STRING_EQUAL(config_str(conf, CONF_KW_LOGLEVEL), "ERROR");
 	CU_ASSERT_STRING_EQUAL(config_str(conf, CONF_KW_TEE), "none");
 	CU_ASSERT_STRING_EQUAL(config_str(conf, CONF_KW_PIDFILE), "/tmp/p=q");
+	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_REQUESTTIMEOUT), 9);
+	CU_ASSERT_STRING_EQUAL(config_str(conf, CONF_KW_USER), "bob");
 	config_free(conf);
+	/* Only one "=" goes; a second one is part of the value. */
+	test_load_err("User = = x\n", 1, "User: too many arguments");
 	test_load_err("MaxConnections==12\n", 1, "invalid");
 }
 
@@ -837,6 +889,8 @@ config_suite(void)
 		{ "unterminated quote is an error", test_unterminated_quote },
 		{ "Include of a missing file names the including line",
 		    test_include_missing },
+		{ "Include of a directory, device or FIFO is an error",
+		    test_include_not_regular },
 		{ "error in an included file names that file and line",
 		    test_include_error_location },
 		{ "Include loop stops at the depth limit", test_include_loop },
