@@ -173,6 +173,8 @@ static const struct gguf_kvi *gguf_lookup(const struct gguf *, const char *);
 static const u_char *gguf_at(const struct gguf *, uint64_t);
 static uint64_t	gguf_le(const u_char *, size_t);
 static int	gguf_int(const u_char *, uint32_t, uint64_t *, int *);
+static int	gguf_get_int(const struct gguf *, const char *, uint64_t *,
+		    int *);
 static int	gguf_float(const u_char *, uint32_t, float *);
 static int	gguf_elem(const struct gguf *, const char *, uint64_t,
 		    uint32_t *, const u_char **);
@@ -1166,18 +1168,26 @@ gguf_get_u32(const struct gguf *g, const char *key, uint32_t *v)
 	return 0;
 }
 
+/* The integer value of key, whatever its integer type. */
+static int
+gguf_get_int(const struct gguf *g, const char *key, uint64_t *u, int *neg)
+{
+	const struct gguf_kvi	*ki;
+
+	if ((ki = gguf_lookup(g, key)) == NULL)
+		return PWR_ERR_NOT_FOUND;
+	return gguf_int(gguf_at(g, ki->ki_kv.kv_off), ki->ki_kv.kv_type, u,
+	    neg);
+}
+
 int
 gguf_get_u64(const struct gguf *g, const char *key, uint64_t *v)
 {
-	const struct gguf_kvi	*ki;
-	uint64_t		 u;
-	int			 neg, r;
+	uint64_t	u;
+	int		neg, r;
 
 	*v = 0;
-	if ((ki = gguf_lookup(g, key)) == NULL)
-		return PWR_ERR_NOT_FOUND;
-	if ((r = gguf_int(gguf_at(g, ki->ki_kv.kv_off), ki->ki_kv.kv_type,
-	    &u, &neg)) != 0)
+	if ((r = gguf_get_int(g, key, &u, &neg)) != 0)
 		return r;
 	if (neg)
 		return PWR_ERR_RANGE;
@@ -1188,15 +1198,11 @@ gguf_get_u64(const struct gguf *g, const char *key, uint64_t *v)
 int
 gguf_get_i32(const struct gguf *g, const char *key, int32_t *v)
 {
-	const struct gguf_kvi	*ki;
-	uint64_t		 u;
-	int			 neg, r;
+	uint64_t	u;
+	int		neg, r;
 
 	*v = 0;
-	if ((ki = gguf_lookup(g, key)) == NULL)
-		return PWR_ERR_NOT_FOUND;
-	if ((r = gguf_int(gguf_at(g, ki->ki_kv.kv_off), ki->ki_kv.kv_type,
-	    &u, &neg)) != 0)
+	if ((r = gguf_get_int(g, key, &u, &neg)) != 0)
 		return r;
 	if (neg ? (int64_t)u < INT32_MIN : u > INT32_MAX)
 		return PWR_ERR_RANGE;
