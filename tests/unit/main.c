@@ -36,6 +36,7 @@ static int (*const suites[])(void) = {
 	log_suite,
 	sandbox_suite,
 	gguf_suite,
+	quant_suite,
 };
 
 const char *

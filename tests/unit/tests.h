@@ -27,6 +27,7 @@ int	config_suite(void);
 int	gguf_suite(void);
 int	log_suite(void);
 int	proto_suite(void);
+int	quant_suite(void);
 int	sandbox_suite(void);
 
 /* Directory holding tests/data (the source tree's). */
