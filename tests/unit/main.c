@@ -37,6 +37,7 @@ static int (*const suites[])(void) = {
 	sandbox_suite,
 	gguf_suite,
 	quant_suite,
+	tokenizer_suite,
 	sampler_suite,
 };
 

@@ -30,6 +30,7 @@ int	proto_suite(void);
 int	quant_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
+int	tokenizer_suite(void);
 
 /* Directory holding tests/data (the source tree's). */
 const char *tests_datadir(void);
