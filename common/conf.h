@@ -69,6 +69,8 @@ enum config_type {
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(CHROOTDIRECTORY, "ChrootDirectory", CONF_T_PATH,		\
 	    POWER_PRIVSEP_PATH, 0, 0, NULL, CONF_P_PARENT, 0)		\
+	X(CONTEXTLENGTH, "ContextLength", CONF_T_INT, "0",		\
+	    0, 1048576, NULL, CONF_P_INFERD, 0)				\
 	X(CONTROLSOCKET, "ControlSocket", CONF_T_PATH,			\
 	    POWER_RUNDIR "/control.sock", 0, 0, NULL, CONF_P_PARENT, 0)	\
 	X(INCLUDE, "Include", CONF_T_INCLUDE, NULL,			\
@@ -77,6 +79,10 @@ enum config_type {
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(KEYUSER, "KeyUser", CONF_T_NAME, "_powerkey",			\
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
+	X(KVCACHEMEMORY, "KVCacheMemory", CONF_T_INT, "0",		\
+	    0, 16777216, NULL, CONF_P_INFERD, 0)			\
+	X(KVCACHETYPE, "KVCacheType", CONF_T_ENUM, "f16", 0, 0,		\
+	    "f16|f32", CONF_P_INFERD, 0)				\
 	X(LIBEXECDIR, "LibexecDir", CONF_T_PATH, POWER_LIBEXECDIR,	\
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(LISTEN, "Listen", CONF_T_LISTEN, "127.0.0.1:8080",		\

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -39,6 +40,7 @@
 #include "sandbox.h"
 #include "xmalloc.h"
 #include "engine/gguf.h"
+#include "engine/model.h"
 #include "inferd.h"
 
 /*
@@ -53,6 +55,8 @@ static void	infer_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
+static void	infer_load(struct infer_model *, int);
+static void	infer_ctx_params(const struct config *);
 static void	infer_dispatch_net_status(struct proc_peer *,
 		    struct proto_msg *);
 
@@ -86,6 +90,7 @@ static struct event_base	*infer_base;
 static struct proc_peer		 infer_parent;
 static struct proc_peer		 infer_network;
 static struct infer_model	 infer_models[INFER_MAX_MODELS];
+static struct model_ctx_params	 infer_ctxp;
 static size_t			 infer_nmodels;
 
 /* Threads count against RLIMIT_NPROC; fork is refused by seccomp. */
@@ -107,6 +112,7 @@ main(int argc, char **argv)
 	proc_child_init(PROC_INFERD, &cc);
 	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL) +
 	    verbose);
+	infer_ctx_params(cc.cc_config);
 	if ((infer_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	proc_peer_open(&infer_parent, infer_base, PROC_CHANNEL_FD, PROC_PARENT,
@@ -151,12 +157,17 @@ infer_send_status(struct proc_peer *peer, uint32_t peerid)
 			    im->im_error);
 		else
 			r |= buf_putf(detail, "%s: gguf v%u, %llu tensors, "
-			    "%llu kv, arch %s, %llu bytes", im->im_name,
+			    "%llu kv, arch %s, %llu bytes, %u layers, "
+			    "%u embd, %u tokens, context %u", im->im_name,
 			    gguf_version(im->im_gguf),
 			    (unsigned long long)gguf_n_tensors(im->im_gguf),
 			    (unsigned long long)gguf_n_kv(im->im_gguf),
 			    gguf_architecture(im->im_gguf),
-			    (unsigned long long)gguf_file_size(im->im_gguf));
+			    (unsigned long long)gguf_file_size(im->im_gguf),
+			    im->im_model->m_hp.hp_n_layer,
+			    im->im_model->m_hp.hp_n_embd,
+			    im->im_model->m_hp.hp_n_vocab,
+			    model_ctx_n_ctx(im->im_ctx));
 	}
 	r |= buf_put_u8(detail, 0);
 	r |= buf_put_string(b, "serving");
@@ -200,6 +211,51 @@ infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	log_debug("channel to network open");
 }
 
+/* Contexts: ContextLength, KVCacheMemory (MiB) and KVCacheType. */
+static void
+infer_ctx_params(const struct config *conf)
+{
+	model_ctx_defaults(&infer_ctxp);
+	infer_ctxp.cp_n_ctx = (uint32_t)config_num(conf, CONF_KW_CONTEXTLENGTH);
+	infer_ctxp.cp_mem_budget =
+	    (uint64_t)config_num(conf, CONF_KW_KVCACHEMEMORY) << 20;
+	if (strcasecmp(config_str(conf, CONF_KW_KVCACHETYPE), "f32") == 0)
+		infer_ctxp.cp_kv_type = GGUF_TYPE_F32;
+}
+
+/*
+ * Read the GGUF, bind its weights and tokenizer and self-test the
+ * kernels; any failure leaves the model refused with the reason.
+ */
+static void
+infer_load(struct infer_model *im, int fd)
+{
+	char	err[512];
+	int	r;
+
+	if ((r = gguf_open_fd(fd, &im->im_gguf, err, sizeof(err))) != 0 ||
+	    (r = model_load(im->im_gguf, &im->im_model, err,
+	    sizeof(err))) != 0 ||
+	    (r = model_ctx_new(im->im_model, &infer_ctxp, &im->im_ctx, err,
+	    sizeof(err))) != 0) {
+		if (r == PWR_ERR_ALLOC_FAIL)
+			(void)strlcpy(err, pwr_err(r), sizeof(err));
+		model_free(im->im_model);
+		im->im_model = NULL;
+		gguf_close(im->im_gguf);
+		im->im_gguf = NULL;
+		im->im_error = xstrdup(err);
+		log_warnx("model %s (%s) refused: %s", im->im_name,
+		    im->im_path, err);
+		return;
+	}
+	log_info("model %s: gguf v%u, %llu tensors, arch %s, %u layers, "
+	    "context %u", im->im_name, gguf_version(im->im_gguf),
+	    (unsigned long long)gguf_n_tensors(im->im_gguf),
+	    model_arch_name(im->im_model), im->im_model->m_hp.hp_n_layer,
+	    model_ctx_n_ctx(im->im_ctx));
+}
+
 /*
  * A model file, already open: the engine checks it completely before
  * we keep it.  A bad file is refused and reported, not fatal: it came
@@ -209,7 +265,6 @@ static void
 infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
 {
 	struct infer_model	*im;
-	char			 err[512];
 	int			 fd;
 
 	if (infer_nmodels >= INFER_MAX_MODELS) {
@@ -230,16 +285,7 @@ infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
 	}
 	infer_nmodels++;
 	fd = proc_take_fd(msg);
-	if (gguf_open_fd(fd, &im->im_gguf, err, sizeof(err)) != 0) {
-		im->im_gguf = NULL;
-		im->im_error = xstrdup(err);
-		log_warnx("model %s (%s) refused: %s", im->im_name,
-		    im->im_path, err);
-	} else
-		log_info("model %s: gguf v%u, %llu tensors, arch %s",
-		    im->im_name, gguf_version(im->im_gguf),
-		    (unsigned long long)gguf_n_tensors(im->im_gguf),
-		    gguf_architecture(im->im_gguf));
+	infer_load(im, fd);
 	close(fd);
 	/* Tell the parent without being asked, so powerctl is current. */
 	infer_send_status(peer, 0);

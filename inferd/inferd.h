@@ -23,12 +23,16 @@
 #define INFER_MAX_THREADS	256	/* RLIMIT_NPROC for our uid */
 
 struct gguf;
+struct model;
+struct model_ctx;
 
 struct infer_model {
 	char		*im_name;
 	char		*im_path;	/* for messages only: never opened */
 	char		*im_sha256;	/* expected, hex, or "" */
 	struct gguf	*im_gguf;	/* NULL if refused */
+	struct model	*im_model;	/* bound weights and tokenizer */
+	struct model_ctx *im_ctx;	/* its context and KV cache */
 	char		*im_error;	/* why it was refused */
 };
 

@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "engine/gguf.h"
+#include "engine/model.h"
 
 /*
  * libFuzzer target for the GGUF reader: open the input as a model, then
@@ -33,7 +34,10 @@
  * reader accepts must hold up: each string and tensor lies inside the
  * input, each key and name is found again by lookup, and each tensor is
  * aligned with the byte size its type and dims give.  A broken promise
- * aborts, so libFuzzer reports it like a crash.
+ * aborts, so libFuzzer reports it like a crash.  A file the reader
+ * accepts then goes through the model loader (hyper-parameters, shapes,
+ * tokenizer) and, if that accepts it too, two tokens of forward pass in
+ * a small context.
  */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -45,6 +49,7 @@ static void	fuzz_array(const struct gguf *, const char *,
 		    const struct gguf_kv *);
 static void	fuzz_kvs(const struct gguf *);
 static void	fuzz_tensor(const struct gguf *, const struct gguf_tensor *);
+static void	fuzz_model(struct gguf *);
 
 static const u_char	*fuzz_base;
 static size_t		 fuzz_len;
@@ -227,6 +232,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		fuzz_tensor(g, t);
 	if (i != gguf_n_tensors(g))
 		abort();
+	fuzz_model(g);
 	gguf_close(g);
 	return 0;
+}
+
+static void
+fuzz_model(struct gguf *g)
+{
+	struct model_ctx_params	 cp;
+	struct model_ctx	*ctx;
+	struct model		*m;
+	char			 err[256];
+	int32_t			 ids[2] = { 0, 0 };
+
+	err[0] = '\0';
+	if (model_load(g, &m, err, sizeof(err)) != 0) {
+		if (err[0] == '\0')
+			abort();
+		return;
+	}
+	model_ctx_defaults(&cp);
+	cp.cp_n_ctx = 4;
+	if (model_ctx_new(m, &cp, &ctx, err, sizeof(err)) == 0) {
+		ids[1] = (int32_t)(m->m_hp.hp_n_vocab - 1);
+		if (model_eval(ctx, ids, 2, NULL, err, sizeof(err)) != 0)
+			abort();
+		model_ctx_free(ctx);
+	}
+	model_free(m);
 }

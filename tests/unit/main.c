@@ -39,6 +39,7 @@ static int (*const suites[])(void) = {
 	quant_suite,
 	tokenizer_suite,
 	sampler_suite,
+	model_suite,
 };
 
 const char *

@@ -530,9 +530,12 @@ test_every_keyword(void)
 		{ "AttestUser _att", "attestuser _att" },
 		{ "ChrootDirectory /var/lib/empty",
 		    "chrootdirectory /var/lib/empty" },
+		{ "ContextLength 4096", "contextlength 4096" },
 		{ "ControlSocket /tmp/ctl.sock", "controlsocket /tmp/ctl.sock" },
 		{ "InferUser nobody", "inferuser nobody" },
 		{ "KeyUser key-user.1", "keyuser key-user.1" },
+		{ "KVCacheMemory 16777216", "kvcachememory 16777216" },
+		{ "KVCacheType F32", "kvcachetype f32" },
 		{ "LibexecDir /opt/power/libexec",
 		    "libexecdir /opt/power/libexec" },
 		{ "Listen [::1]:8443", "listen [::1]:8443" },
@@ -590,7 +593,7 @@ test_every_keyword(void)
 			CU_ASSERT(strcasecmp(table[k - 1].ce_name,
 			    table[k].ce_name) < 0);
 	}
-	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 12);
+	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 15);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_TEE), 4);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_LOGLEVEL), 8);
 	config_free(conf);

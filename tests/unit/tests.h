@@ -26,6 +26,7 @@ int	buf_suite(void);
 int	config_suite(void);
 int	gguf_suite(void);
 int	log_suite(void);
+int	model_suite(void);
 int	proto_suite(void);
 int	quant_suite(void);
 int	sampler_suite(void);
