@@ -18,7 +18,9 @@
 
 #include <sys/types.h>
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -67,4 +69,21 @@ pwr_err(int r)
 			return err_names[i].en_msg;
 	}
 	return "unknown error";
+}
+
+/*
+ * Library code that refuses input says why in a caller's buffer; a
+ * cut message is still a refusal.
+ */
+int
+pwr_errf(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return r;
 }

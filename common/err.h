@@ -45,5 +45,8 @@
 #define PWR_ERR_RANGE			-21	/* value out of range */
 
 const char	*pwr_err(int);
+/* Format a reason into err (if not NULL), and return r. */
+int		 pwr_errf(char *err, size_t errlen, int r, const char *fmt, ...)
+		    __attribute__((__format__(printf, 4, 5)));
 
 #endif /* POWER_ERR_H */

@@ -19,7 +19,6 @@
 #include <sys/types.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,10 @@
 #include "engine/gguf.h"
 #include "engine/model.h"
 #include "engine/quant.h"
+
+/* Refuse with a reason: PWR_ERR_RANGE. */
+#define fwd_errf(e, l, ...)	\
+	pwr_errf(e, l, PWR_ERR_RANGE, __VA_ARGS__)
 
 /*
  * The forward pass of llama and qwen2, one token at a time: embedding,
@@ -57,8 +60,6 @@ struct model_ctx {
 	double			*c_inv_freq;	/* rope_dims / 2 */
 };
 
-static int	fwd_errf(char *, size_t, const char *, ...)
-		    __attribute__((__format__(printf, 3, 4)));
 static void	fwd_rmsnorm(float *, const float *, const float *, uint32_t,
 		    float);
 static void	fwd_matvec(const struct model_weight *, const float *,
@@ -73,19 +74,6 @@ static void	fwd_layer(struct model_ctx *, uint32_t, uint32_t);
 static void	fwd_token(struct model_ctx *, int32_t, uint32_t, float *);
 static uint32_t	fwd_n_ctx(const struct model *,
 		    const struct model_ctx_params *, char *, size_t, int *);
-
-static int
-fwd_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return PWR_ERR_RANGE;
-}
 
 void
 model_ctx_defaults(struct model_ctx_params *cp)

@@ -19,7 +19,6 @@
 #include <sys/types.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,10 @@
 #include "engine/model.h"
 #include "engine/quant.h"
 #include "engine/tokenizer.h"
+
+/* Refuse with a reason: PWR_ERR_INVALID_FORMAT. */
+#define model_errf(e, l, ...)	\
+	pwr_errf(e, l, PWR_ERR_INVALID_FORMAT, __VA_ARGS__)
 
 /*
  * Model loading: the architecture table, hyper-parameters from the
@@ -50,8 +53,6 @@ static const struct model_arch_def model_archs[] = {
 	{ "qwen2", MODEL_ARCH_QWEN2, 1, 1 },
 };
 
-static int	model_errf(char *, size_t, const char *, ...)
-		    __attribute__((__format__(printf, 3, 4)));
 static int	model_hp_u32(struct gguf *, const char *, const char *,
 		    uint32_t, uint32_t, uint32_t *, int, char *, size_t);
 static int	model_hp_f32(struct gguf *, const char *, const char *,
@@ -65,19 +66,6 @@ static int	model_bind(struct model *, struct model_weight *,
 static int	model_bind_layer(struct model *, uint32_t, char *, size_t);
 static int	model_bind_all(struct model *, char *, size_t);
 static int	model_selftest(const struct model *, char *, size_t);
-
-static int
-model_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return PWR_ERR_INVALID_FORMAT;
-}
 
 /* "<arch>.<key>" as a u32 in [lo, hi]; def when absent and !required. */
 static int

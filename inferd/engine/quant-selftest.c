@@ -19,7 +19,6 @@
 #include <sys/types.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +26,10 @@
 #include "err.h"
 #include "engine/gguf.h"
 #include "engine/quant.h"
+
+/* Refuse with a reason: PWR_ERR_INVALID_FORMAT. */
+#define qst_fail(e, l, ...)	\
+	pwr_errf(e, l, PWR_ERR_INVALID_FORMAT, __VA_ARGS__)
 
 /*
  * The start-up self-test of the tensor kernels.  inferd runs it for
@@ -60,8 +63,6 @@ struct qst_case {
 static float	 qst_x(size_t);
 static float	 qst_bits(uint32_t);
 static const struct qst_case *qst_find(uint32_t);
-static int	 qst_fail(char *, size_t, const char *, ...)
-		    __attribute__((__format__(__printf__, 3, 4)));
 static int	 qst_dequant(const struct qst_case *, char *, size_t);
 static int	 qst_close(const struct qst_case *, size_t, const char *,
 		    float, char *, size_t);
@@ -752,20 +753,6 @@ qst_find(uint32_t type)
 		if (qst_cases[i].c_type == type)
 			return &qst_cases[i];
 	return NULL;
-}
-
-static int
-qst_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		/* A cut message is still a refusal. */
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return PWR_ERR_INVALID_FORMAT;
 }
 
 /* Every value of both rows must be bit-identical with ggml's. */

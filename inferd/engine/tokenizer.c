@@ -20,7 +20,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,10 @@
 #include "engine/gguf.h"
 #include "engine/tokenizer.h"
 #include "engine/tokenizer-local.h"
+
+/* Refuse with a reason: PWR_ERR_INVALID_FORMAT. */
+#define tok_errf(e, l, ...)	\
+	pwr_errf(e, l, PWR_ERR_INVALID_FORMAT, __VA_ARGS__)
 
 /*
  * Vocabulary loading, special tokens, encoding's outer loop and decoding,
@@ -61,8 +64,6 @@ enum tok_slot {
 	TOK_SLOT__MAX
 };
 
-static int	tok_errf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	tok_load_model(struct tok *, const struct gguf *, char *,
 		    size_t);
 static int	tok_load_tokens(struct tok *, const struct gguf *, char *,
@@ -129,19 +130,6 @@ static const char *const tok_eog_names[] = {
 	"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
 	"<|endoftext|>", "<|eom_id|>", "<EOT>", NULL
 };
-
-static int
-tok_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return PWR_ERR_INVALID_FORMAT;
-}
 
 /* FNV-1a, continued from h. */
 uint32_t
