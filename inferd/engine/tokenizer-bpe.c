@@ -853,13 +853,15 @@ tok_bpe_encode(const struct tok *t, const char *text, size_t len,
 		bpe_word(t, &w, wl, o);
 	}
  out:
-	free(w.bw_cp);
+	/* Code points, subject and word are the prompt: wipe them. */
+	freezero(w.bw_cp, (len + 1) * sizeof(*w.bw_cp));
 	free(w.bw_soff);
-	free(w.bw_subj);
+	freezero(w.bw_subj, (len + 1) * 3);
 	free(w.bw_b2c);
 	free(w.bw_bnd[0]);
 	free(w.bw_bnd[1]);
-	free(w.bw_word);
+	if (w.bw_word != NULL)
+		freezero(w.bw_word, maxw * 8);
 	free(w.bw_sym);
 	free(w.bw_heap);
 	return r;

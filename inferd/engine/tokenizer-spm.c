@@ -192,6 +192,7 @@ tok_spm_encode(const struct tok *t, const char *text, size_t len,
 		free(s);
 		return 0;
 	}
+	/* s is the prompt, escaped: it is wiped when done. */
 
 	/* Characters by their lead byte, as llama.cpp cuts them. */
 	sym = xcalloc(slen, sizeof(*sym));
@@ -234,7 +235,7 @@ tok_spm_encode(const struct tok *t, const char *text, size_t len,
 	}
 	free(h.sh_b);
 	free(sym);
-	free(s);
+	freezero(s, (len + 1) * SPM_SPACE_LEN);
 	return 0;
 }
 
