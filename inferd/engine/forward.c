@@ -58,6 +58,8 @@ struct model_ctx {
 	float			*c_hb2;
 	float			*c_logits;	/* n_vocab */
 	double			*c_inv_freq;	/* rope_dims / 2 */
+	float			*c_rope_cos;	/* this position's angles, */
+	float			*c_rope_sin;	/* shared by every layer */
 };
 
 static void	fwd_rmsnorm(float *, const float *, const float *, uint32_t,
@@ -65,8 +67,8 @@ static void	fwd_rmsnorm(float *, const float *, const float *, uint32_t,
 static void	fwd_matvec(const struct model_weight *, const float *,
 		    float *);
 static void	fwd_add(float *, const float *, uint32_t);
-static void	fwd_rope(const struct model_ctx *, float *, uint32_t,
-		    uint32_t);
+static void	fwd_rope_angles(struct model_ctx *, uint32_t);
+static void	fwd_rope(const struct model_ctx *, float *, uint32_t);
 static void	fwd_softmax(float *, uint32_t);
 static void	fwd_attention(struct model_ctx *, uint32_t, uint32_t);
 static void	fwd_ffn(struct model_ctx *, const struct model_layer *);
@@ -154,10 +156,13 @@ model_ctx_new(const struct model *m, const struct model_ctx_params *cpin,
 	c->c_hb2 = calloc(hp->hp_n_ff, sizeof(float));
 	c->c_logits = calloc(hp->hp_n_vocab, sizeof(float));
 	c->c_inv_freq = calloc(hp->hp_rope_dims / 2, sizeof(double));
+	c->c_rope_cos = calloc(hp->hp_rope_dims / 2, sizeof(float));
+	c->c_rope_sin = calloc(hp->hp_rope_dims / 2, sizeof(float));
 	if (c->c_x == NULL || c->c_xb == NULL || c->c_att_out == NULL ||
 	    c->c_q == NULL || c->c_k == NULL || c->c_v == NULL ||
 	    c->c_scores == NULL || c->c_hb == NULL || c->c_hb2 == NULL ||
-	    c->c_logits == NULL || c->c_inv_freq == NULL) {
+	    c->c_logits == NULL || c->c_inv_freq == NULL ||
+	    c->c_rope_cos == NULL || c->c_rope_sin == NULL) {
 		r = PWR_ERR_ALLOC_FAIL;
 		goto fail;
 	}
@@ -206,6 +211,8 @@ model_ctx_free(struct model_ctx *c)
 	if (c->c_logits != NULL)
 		freezero(c->c_logits, hp->hp_n_vocab * sizeof(float));
 	free(c->c_inv_freq);
+	free(c->c_rope_cos);
+	free(c->c_rope_sin);
 	free(c);
 }
 
@@ -264,24 +271,38 @@ fwd_add(float *y, const float *x, uint32_t n)
 		y[i] += x[i];
 }
 
+/* The rotation angles of one position, once for all layers. */
+static void
+fwd_rope_angles(struct model_ctx *c, uint32_t pos)
+{
+	const struct model_hparams	*hp = &c->c_model->m_hp;
+	uint32_t			 i;
+	double				 theta;
+
+	for (i = 0; i < hp->hp_rope_dims / 2; i++) {
+		theta = (double)pos * hp->hp_rope_freq_scale *
+		    c->c_inv_freq[i];
+		c->c_rope_cos[i] = (float)cos(theta);
+		c->c_rope_sin[i] = (float)sin(theta);
+	}
+}
+
 /*
- * Rotate the first rope_dims values of each of nh heads by the position's
- * angles: adjacent pairs (2i, 2i+1) normally, (i, i + d/2) for NeoX.
+ * Rotate the first rope_dims values of each of nh heads by the current
+ * position's angles: adjacent pairs (2i, 2i+1) normally, (i, i + d/2)
+ * for NeoX.
  */
 static void
-fwd_rope(const struct model_ctx *c, float *v, uint32_t nh, uint32_t pos)
+fwd_rope(const struct model_ctx *c, float *v, uint32_t nh)
 {
 	const struct model_hparams	*hp = &c->c_model->m_hp;
 	uint32_t			 h, i, half = hp->hp_rope_dims / 2;
 	uint32_t			 i0, i1;
-	double				 theta;
 	float				 cs, sn, a, b, *hv;
 
 	for (i = 0; i < half; i++) {
-		theta = (double)pos * hp->hp_rope_freq_scale *
-		    c->c_inv_freq[i];
-		cs = (float)cos(theta);
-		sn = (float)sin(theta);
+		cs = c->c_rope_cos[i];
+		sn = c->c_rope_sin[i];
 		i0 = hp->hp_rope_neox ? i : 2 * i;
 		i1 = hp->hp_rope_neox ? i + half : 2 * i + 1;
 		for (h = 0; h < nh; h++) {
@@ -371,8 +392,8 @@ fwd_layer(struct model_ctx *c, uint32_t il, uint32_t pos)
 		fwd_add(c->c_k, l->l_bk.w_data, l->l_bk.w_ncols);
 		fwd_add(c->c_v, l->l_bv.w_data, l->l_bv.w_ncols);
 	}
-	fwd_rope(c, c->c_q, hp->hp_n_head, pos);
-	fwd_rope(c, c->c_k, hp->hp_n_head_kv, pos);
+	fwd_rope(c, c->c_q, hp->hp_n_head);
+	fwd_rope(c, c->c_k, hp->hp_n_head_kv);
 	kv_store(c->c_kv, il, pos, c->c_k, c->c_v);
 	fwd_attention(c, il, pos);
 	fwd_matvec(&l->l_wo, c->c_att_out, c->c_xb);
@@ -392,6 +413,7 @@ fwd_token(struct model_ctx *c, int32_t id, uint32_t pos, float *out)
 	row = (const u_char *)m->m_tok_embd.w_data +
 	    (size_t)id * m->m_tok_embd.w_rowbytes;
 	quant_dequant_row(m->m_tok_embd.w_type, row, c->c_x, hp->hp_n_embd);
+	fwd_rope_angles(c, pos);
 	for (il = 0; il < hp->hp_n_layer; il++)
 		fwd_layer(c, il, pos);
 	if (out == NULL)
