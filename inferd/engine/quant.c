@@ -124,8 +124,7 @@ static void	 quant_qx_levels(size_t, int, const float *, float,
 		    int8_t *);
 static void	 quant_k_scales(const float *, size_t, int, float, int,
 		    u_char *, float *, float *);
-static void	 quant_k_pack_scales(u_char *, const float *, const float *,
-		    float, float);
+static void	 quant_k_pack_scales(u_char *, const float *, const float *);
 static void	 quant_k_requant(const float *, const u_char *, int,
 		    u_char *);
 static void	 quant_q6_requant(const float *, const u_char *, int8_t *);
@@ -953,13 +952,18 @@ quant_k_scales(const float *x, size_t nsub, int nmax, float rmin,
  * store d, dmin and the 12 packed bytes at the start of the block.
  */
 static void
-quant_k_pack_scales(u_char *p, const float *scales, const float *mins,
-    float max_scale, float max_min)
+quant_k_pack_scales(u_char *p, const float *scales, const float *mins)
 {
 	u_char	*q = p + 4, ls, lm;
-	float	 inv_scale, inv_min;
+	float	 inv_scale, inv_min, max_scale = 0.0f, max_min = 0.0f;
 	size_t	 j;
 
+	for (j = 0; j < 8; j++) {
+		if (scales[j] > max_scale)
+			max_scale = scales[j];
+		if (mins[j] > max_min)
+			max_min = mins[j];
+	}
 	inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
 	inv_min = max_min > 0 ? 63.f / max_min : 0.f;
 	for (j = 0; j < 8; j++) {
@@ -1011,20 +1015,13 @@ static void
 quant_q_q4_k(const float *x, u_char *p, size_t nb)
 {
 	u_char	L[QUANT_QK_K], *q;
-	float	scales[8], mins[8], max_scale, max_min;
+	float	scales[8], mins[8];
 	size_t	i, j, l;
 
 	for (i = 0; i < nb; i++, p += 144, x += QUANT_QK_K) {
 		quant_k_scales(x, 8, 15, -1.f, 20, L, scales, mins);
-		max_scale = max_min = 0.0f;
-		for (j = 0; j < 8; j++) {
-			if (scales[j] > max_scale)
-				max_scale = scales[j];
-			if (mins[j] > max_min)
-				max_min = mins[j];
-		}
 		memset(p, 0, 144);
-		quant_k_pack_scales(p, scales, mins, max_scale, max_min);
+		quant_k_pack_scales(p, scales, mins);
 		quant_k_requant(x, p, 15, L);
 		for (j = 0, q = p + 16; j < QUANT_QK_K; j += 64, q += 32)
 			for (l = 0; l < 32; l++)
@@ -1036,20 +1033,13 @@ static void
 quant_q_q5_k(const float *x, u_char *p, size_t nb)
 {
 	u_char	L[QUANT_QK_K], *qh, *ql;
-	float	scales[8], mins[8], max_scale, max_min;
+	float	scales[8], mins[8];
 	size_t	i, j, l;
 
 	for (i = 0; i < nb; i++, p += 176, x += QUANT_QK_K) {
 		quant_k_scales(x, 8, 31, -0.5f, 15, L, scales, mins);
-		max_scale = max_min = 0.0f;
-		for (j = 0; j < 8; j++) {
-			if (scales[j] > max_scale)
-				max_scale = scales[j];
-			if (mins[j] > max_min)
-				max_min = mins[j];
-		}
 		memset(p, 0, 176);
-		quant_k_pack_scales(p, scales, mins, max_scale, max_min);
+		quant_k_pack_scales(p, scales, mins);
 		quant_k_requant(x, p, 31, L);
 		qh = p + 16;
 		ql = p + 48;
