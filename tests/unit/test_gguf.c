@@ -32,6 +32,7 @@
 
 #include "err.h"
 #include "engine/gguf.h"
+#include "gguf-write.h"
 #include "tests.h"
 
 /*
@@ -40,27 +41,6 @@
  * nothing crashes.  The bad paths come first.
  */
 
-#define TW_MAX_BYTES	(1024 * 1024)
-
-struct tw {
-	u_char	*w_d;
-	size_t	 w_n;
-};
-
-static void	tw_bytes(struct tw *, const void *, size_t);
-static void	tw_u8(struct tw *, uint8_t);
-static void	tw_u32(struct tw *, uint32_t);
-static void	tw_u64(struct tw *, uint64_t);
-static void	tw_str(struct tw *, const char *);
-static void	tw_header(struct tw *, uint32_t, uint64_t, uint64_t);
-static void	tw_key(struct tw *, const char *, uint32_t);
-static void	tw_kv_u32(struct tw *, const char *, uint32_t);
-static void	tw_tensor(struct tw *, const char *, uint32_t,
-		    const uint64_t *, uint32_t, uint64_t);
-static void	tw_tensor1(struct tw *, const char *, uint64_t, uint32_t,
-		    uint64_t);
-static void	tw_pad(struct tw *, size_t);
-static void	tw_zero(struct tw *, size_t);
 static int	tw_open(struct tw *, char *, size_t);
 static void	tw_refused(struct tw *, const char *, int);
 static void	tw_accepted(struct tw *, int);
@@ -89,113 +69,6 @@ static void	test_no_tensors(void);
 static void	test_bundled_model(void);
 
 static struct tw	tw;
-
-static void
-tw_bytes(struct tw *w, const void *p, size_t n)
-{
-	if (w->w_d == NULL)
-		w->w_d = calloc(1, TW_MAX_BYTES);
-	CU_ASSERT_FATAL(w->w_d != NULL);
-	CU_ASSERT_FATAL(n <= TW_MAX_BYTES - w->w_n);
-	if (n > 0)
-		memcpy(w->w_d + w->w_n, p, n);
-	w->w_n += n;
-}
-
-static void
-tw_u8(struct tw *w, uint8_t v)
-{
-	tw_bytes(w, &v, 1);
-}
-
-static void
-tw_u32(struct tw *w, uint32_t v)
-{
-	u_char	b[4];
-	int	i;
-
-	for (i = 0; i < 4; i++)
-		b[i] = (u_char)(v >> (8 * i));
-	tw_bytes(w, b, 4);
-}
-
-static void
-tw_u64(struct tw *w, uint64_t v)
-{
-	u_char	b[8];
-	int	i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (u_char)(v >> (8 * i));
-	tw_bytes(w, b, 8);
-}
-
-static void
-tw_str(struct tw *w, const char *s)
-{
-	tw_u64(w, strlen(s));
-	tw_bytes(w, s, strlen(s));
-}
-
-/* Start a new file. */
-static void
-tw_header(struct tw *w, uint32_t version, uint64_t nt, uint64_t nkv)
-{
-	w->w_n = 0;
-	tw_bytes(w, "GGUF", 4);
-	tw_u32(w, version);
-	tw_u64(w, nt);
-	tw_u64(w, nkv);
-}
-
-static void
-tw_key(struct tw *w, const char *key, uint32_t type)
-{
-	tw_str(w, key);
-	tw_u32(w, type);
-}
-
-static void
-tw_kv_u32(struct tw *w, const char *key, uint32_t v)
-{
-	tw_key(w, key, GGUF_T_UINT32);
-	tw_u32(w, v);
-}
-
-static void
-tw_tensor(struct tw *w, const char *name, uint32_t nd, const uint64_t *ne,
-    uint32_t type, uint64_t off)
-{
-	uint32_t	i;
-
-	tw_str(w, name);
-	tw_u32(w, nd);
-	for (i = 0; i < nd; i++)
-		tw_u64(w, ne[i]);
-	tw_u32(w, type);
-	tw_u64(w, off);
-}
-
-static void
-tw_tensor1(struct tw *w, const char *name, uint64_t n, uint32_t type,
-    uint64_t off)
-{
-	tw_tensor(w, name, 1, &n, type, off);
-}
-
-static void
-tw_pad(struct tw *w, size_t align)
-{
-	while (w->w_n % align != 0)
-		tw_u8(w, 0);
-}
-
-static void
-tw_zero(struct tw *w, size_t n)
-{
-	while (n-- > 0)
-		tw_u8(w, 0);
-}
 
 static int
 tw_open(struct tw *w, char *err, size_t errlen)
@@ -344,8 +217,7 @@ tw_all_types(struct tw *w)
 static int
 tw_cleanup(void)
 {
-	free(tw.w_d);
-	memset(&tw, 0, sizeof(tw));
+	tw_free(&tw);
 	return 0;
 }
 

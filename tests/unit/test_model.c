@@ -381,7 +381,7 @@ tm_tiny_run(struct model *m, const int32_t *in, size_t nin,
 	char			 rel[160], err[256];
 	float			*pref, *dref, *all, top1, top2;
 	size_t			 np, nd, j;
-	int32_t			 id;
+	int32_t			 id, best;
 	int			 k;
 
 	(void)snprintf(rel, sizeof(rel), "golden/tiny/%s%s.logits.f32", stem,
@@ -403,10 +403,11 @@ tm_tiny_run(struct model *m, const int32_t *in, size_t nin,
 		/* The reference's margin at this step decides if it counts. */
 		const float *row = j == 0 ? pref + (nin - 1) * TM_VOCAB :
 		    dref + (j - 1) * TM_VOCAB;
-		top1 = row[tm_argmax(row)];
+		best = tm_argmax(row);
+		top1 = row[best];
 		top2 = -INFINITY;
 		for (k = 0; k < TM_VOCAB; k++)
-			if (k != tm_argmax(row) && row[k] > top2)
+			if (k != best && row[k] > top2)
 				top2 = row[k];
 		id = tm_argmax(model_ctx_logits(ctx));
 		if (top1 - top2 > 2 * tol && id != chain[j]) {

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "engine/gguf.h"
 #include "engine/tokenizer.h"
+#include "gguf-write.h"
 #include "tests.h"
 
 /*
@@ -74,13 +75,6 @@ static const struct tt_vocab {
 enum { TT_SPM, TT_PHI3, TT_GPT2, TT_DSCODER, TT_DSLLM, TT_FALCON, TT_MPT,
     TT_REFACT, TT_STARCODER, TT_QWEN2, TT_LLAMA3, TT_STORIES };
 
-/* A GGUF being built in memory. */
-struct tt_w {
-	u_char	*w_d;
-	size_t	 w_n;
-	uint64_t w_nkv;
-};
-
 static char	*tt_path(const char *);
 static u_char	*tt_slurp(const char *, size_t *);
 static struct tok *tt_load_file(const char *);
@@ -92,23 +86,10 @@ static int	tt_has(const int32_t *, size_t, int32_t);
 static size_t	tt_decode(const struct tok *, const int32_t *, size_t, int,
 		    char *);
 static void	tt_vectors(size_t);
-static void	tw_bytes(struct tt_w *, const void *, size_t);
-static void	tw_u32(struct tt_w *, uint32_t);
-static void	tw_u64(struct tt_w *, uint64_t);
-static void	tw_str(struct tt_w *, const char *);
-static void	tw_key(struct tt_w *, const char *, uint32_t);
-static void	tw_kv_str(struct tt_w *, const char *, const char *);
-static void	tw_kv_u32(struct tt_w *, const char *, uint32_t);
-static void	tw_kv_strs(struct tt_w *, const char *, const char *const *,
-		    size_t);
-static void	tw_kv_f32s(struct tt_w *, const char *, const float *,
-		    size_t);
-static void	tw_kv_i32s(struct tt_w *, const char *, const int32_t *,
-		    size_t);
-static void	tw_spm(struct tt_w *, size_t, int);
-static void	tw_bpe(struct tt_w *, const char *);
-static int	tw_load(struct tt_w *, struct tok **, char *, size_t);
-static void	tw_refused(struct tt_w *, const char *, int);
+static void	tw_spm(struct tw *, size_t, int);
+static void	tw_bpe(struct tw *, const char *);
+static int	tw_load(struct tw *, struct tok **, char *, size_t);
+static void	tw_refused(struct tw *, const char *, int);
 
 static void	test_bad_model(void);
 static void	test_bad_tokens(void);
@@ -590,109 +571,6 @@ test_eog(void)
 	CU_ASSERT(tok_is_eog(tt_tok[TT_SPM], 2));
 }
 
-/* The writer: a GGUF v3 without tensors. */
-static void
-tw_bytes(struct tt_w *w, const void *p, size_t n)
-{
-	if (w->w_d == NULL)
-		w->w_d = calloc(1, TT_MAX_BYTES);
-	CU_ASSERT_FATAL(w->w_d != NULL && n <= TT_MAX_BYTES - w->w_n);
-	memcpy(w->w_d + w->w_n, p, n);
-	w->w_n += n;
-}
-
-static void
-tw_u32(struct tt_w *w, uint32_t v)
-{
-	u_char	b[4];
-	int	i;
-
-	for (i = 0; i < 4; i++)
-		b[i] = (u_char)(v >> (8 * i));
-	tw_bytes(w, b, 4);
-}
-
-static void
-tw_u64(struct tt_w *w, uint64_t v)
-{
-	tw_u32(w, (uint32_t)v);
-	tw_u32(w, (uint32_t)(v >> 32));
-}
-
-static void
-tw_str(struct tt_w *w, const char *s)
-{
-	tw_u64(w, strlen(s));
-	tw_bytes(w, s, strlen(s));
-}
-
-static void
-tw_key(struct tt_w *w, const char *key, uint32_t type)
-{
-	if (w->w_n == 0) {
-		tw_bytes(w, "GGUF", 4);
-		tw_u32(w, 3);
-		tw_u64(w, 0);
-		tw_u64(w, 0);		/* the kv count, set by tw_load */
-	}
-	tw_str(w, key);
-	tw_u32(w, type);
-	w->w_nkv++;
-}
-
-static void
-tw_kv_str(struct tt_w *w, const char *key, const char *v)
-{
-	tw_key(w, key, GGUF_T_STRING);
-	tw_str(w, v);
-}
-
-static void
-tw_kv_u32(struct tt_w *w, const char *key, uint32_t v)
-{
-	tw_key(w, key, GGUF_T_UINT32);
-	tw_u32(w, v);
-}
-
-static void
-tw_kv_strs(struct tt_w *w, const char *key, const char *const *v, size_t n)
-{
-	size_t	i;
-
-	tw_key(w, key, GGUF_T_ARRAY);
-	tw_u32(w, GGUF_T_STRING);
-	tw_u64(w, n);
-	for (i = 0; i < n; i++)
-		tw_str(w, v[i]);
-}
-
-static void
-tw_kv_f32s(struct tt_w *w, const char *key, const float *v, size_t n)
-{
-	uint32_t	u;
-	size_t		i;
-
-	tw_key(w, key, GGUF_T_ARRAY);
-	tw_u32(w, GGUF_T_FLOAT32);
-	tw_u64(w, n);
-	for (i = 0; i < n; i++) {
-		memcpy(&u, &v[i], sizeof(u));
-		tw_u32(w, u);
-	}
-}
-
-static void
-tw_kv_i32s(struct tt_w *w, const char *key, const int32_t *v, size_t n)
-{
-	size_t	i;
-
-	tw_key(w, key, GGUF_T_ARRAY);
-	tw_u32(w, GGUF_T_INT32);
-	tw_u64(w, n);
-	for (i = 0; i < n; i++)
-		tw_u32(w, (uint32_t)v[i]);
-}
-
 static const char *const tw_spm_tokens[] = {
 	"<unk>", "<s>", "</s>", "<0x41>", "\xe2\x96\x81", "a", "b",
 	"\xe2\x96\x81" "a", "ab"
@@ -702,7 +580,7 @@ static const int32_t tw_spm_types[] = { 2, 3, 3, 6, 1, 1, 1, 1, 1 };
 
 /* A small SentencePiece vocabulary of n tokens (at most 9). */
 static void
-tw_spm(struct tt_w *w, size_t n, int with_model)
+tw_spm(struct tw *w, size_t n, int with_model)
 {
 	if (with_model)
 		tw_kv_str(w, "tokenizer.ggml.model", "llama");
@@ -715,7 +593,7 @@ static const char *const tw_bpe_tokens[] = {
 static const char *const tw_bpe_merges[] = { "a b", "\xc4\xa0 a" };
 
 static void
-tw_bpe(struct tt_w *w, const char *pre)
+tw_bpe(struct tw *w, const char *pre)
 {
 	tw_kv_str(w, "tokenizer.ggml.model", "gpt2");
 	tw_kv_strs(w, "tokenizer.ggml.tokens", tw_bpe_tokens, 6);
@@ -726,19 +604,17 @@ tw_bpe(struct tt_w *w, const char *pre)
 
 /* Load the vocabulary written so far, and start a new one. */
 static int
-tw_load(struct tt_w *w, struct tok **tp, char *err, size_t errlen)
+tw_load(struct tw *w, struct tok **tp, char *err, size_t errlen)
 {
 	struct gguf	*g;
 	int		 r;
-	size_t		 i;
 
 	*tp = NULL;
 	if (w->w_n == 0) {
 		tw_key(w, "general.name", GGUF_T_STRING);
 		tw_str(w, "x");
 	}
-	for (i = 0; i < 8; i++)
-		w->w_d[16 + i] = (u_char)(w->w_nkv >> (8 * i));
+	tw_set_nkv(w);
 	r = gguf_open_mem(w->w_d, w->w_n, &g, err, errlen);
 	CU_ASSERT_EQUAL_FATAL(r, 0);
 	r = tok_load(g, tp, err, errlen);
@@ -749,7 +625,7 @@ tw_load(struct tt_w *w, struct tok **tp, char *err, size_t errlen)
 }
 
 static void
-tw_refused(struct tt_w *w, const char *want, int line)
+tw_refused(struct tw *w, const char *want, int line)
 {
 	struct tok	*t;
 	char		 err[256];
@@ -767,7 +643,7 @@ tw_refused(struct tt_w *w, const char *want, int line)
 
 #define REFUSED(w, want)	tw_refused((w), (want), __LINE__)
 
-static struct tt_w	tw;
+static struct tw	tw;
 
 static void
 test_bad_model(void)
@@ -958,8 +834,7 @@ test_small_vocabs(void)
 static int
 tw_cleanup(void)
 {
-	free(tw.w_d);
-	tw.w_d = NULL;
+	tw_free(&tw);
 	return tt_cleanup();
 }
 
