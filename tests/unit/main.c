@@ -38,6 +38,7 @@ static int (*const suites[])(void) = {
 	gguf_suite,
 	quant_suite,
 	tokenizer_suite,
+	qdot_suite,
 	sampler_suite,
 	model_suite,
 };

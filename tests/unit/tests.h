@@ -28,6 +28,7 @@ int	gguf_suite(void);
 int	log_suite(void);
 int	model_suite(void);
 int	proto_suite(void);
+int	qdot_suite(void);
 int	quant_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
