@@ -68,6 +68,7 @@ static void	test_quantize_exact(void);
 static void	test_ref_vs_float(void);
 static void	test_gemm_levels(void);
 static void	test_gemm_bounds(void);
+static void	test_gemm_split(void);
 static void	test_pool(void);
 static void	test_pool_split(void);
 
@@ -318,6 +319,79 @@ test_gemm_bounds(void)
 	}
 }
 
+/*
+ * A row's value must not depend on how the rows were split (threads
+ * take different ranges with 1 and 2 threads) or on which token batch
+ * it is in: the same bits, always.
+ */
+static void
+test_gemm_split(void)
+{
+	static float	 wf[TQ_MAXROWS * 512], x[TQ_MAXTOK * 512];
+	static float	 ya[TQ_MAXTOK * TQ_MAXROWS], yb[TQ_MAXTOK * TQ_MAXROWS];
+	static u_char	 w[TQ_MAXROWS * 512 * 4], xa[TQ_MAXTOK * 512 * 4];
+	struct qd_gemm	 g;
+	enum qd_level	 l, best = qd_level_best();
+	size_t		 i, k, t, n = TQ_MAXROWS, nc = 512, rb, xs;
+	int		 bad = 0;
+
+	for (l = QD_SCALAR; l <= best; l++) {
+		CU_ASSERT_FATAL(qd_set_level(l) == 0);
+		for (i = 0; i < sizeof(tq_types) / sizeof(tq_types[0]); i++) {
+			rb = quant_row_bytes(tq_types[i], nc);
+			xs = qd_act_bytes(tq_types[i], nc);
+			tq_fill(wf, n * nc, 0);
+			tq_fill(x, TQ_MAXTOK * nc, 0);
+			for (k = 0; k < n; k++)
+				(void)quant_quantize_row(tq_types[i],
+				    wf + k * nc, w + k * rb, nc);
+			for (t = 0; t < TQ_MAXTOK; t++)
+				qd_quantize(tq_types[i], x + t * nc,
+				    xa + t * xs, nc);
+			memset(&g, 0, sizeof(g));
+			g.g_type = tq_types[i];
+			g.g_w = w;
+			g.g_rowbytes = rb;
+			g.g_ncols = nc;
+			g.g_x = xa;
+			g.g_xstride = xs;
+			g.g_ystride = n;
+			g.g_r1 = n;
+			g.g_ntok = TQ_MAXTOK;
+			g.g_y = ya;
+			qd_gemm(&g);
+			for (k = 1; k < n; k += 3) {
+				g.g_y = yb;
+				g.g_r0 = 0;
+				g.g_r1 = k;
+				qd_gemm(&g);
+				g.g_r0 = k;
+				g.g_r1 = n;
+				qd_gemm(&g);
+				if (memcmp(ya, yb, sizeof(ya)) != 0)
+					bad++;
+			}
+			/* One token at a time, as decoding does. */
+			g.g_r0 = 0;
+			g.g_r1 = n;
+			g.g_ntok = 1;
+			for (t = 0; t < TQ_MAXTOK; t++) {
+				g.g_x = xa + t * xs;
+				g.g_y = yb + t * n;
+				qd_gemm(&g);
+			}
+			if (memcmp(ya, yb, sizeof(ya)) != 0) {
+				fprintf(stderr, "level %s type %u: batch and "
+				    "single-token results differ\n",
+				    qd_level_name(l), tq_types[i]);
+				bad++;
+			}
+		}
+	}
+	(void)qd_set_level(best);
+	CU_ASSERT(bad == 0);
+}
+
 struct tq_job {
 	_Atomic int	 hits[POOL_MAX_THREADS];
 	_Atomic long	 sum;
@@ -396,6 +470,8 @@ qdot_suite(void)
 		    "and token counts", test_gemm_levels },
 		{ "row sub-ranges are computed and nothing else is written",
 		    test_gemm_bounds },
+		{ "a row's bits do not depend on the row split or the batch",
+		    test_gemm_split },
 		{ "the pool runs every thread once per job", test_pool },
 		{ "pool_split covers the rows in aligned pieces",
 		    test_pool_split },
