@@ -34,6 +34,7 @@
 #include "err.h"
 #include "engine/gguf.h"
 #include "engine/model.h"
+#include "engine/pool.h"
 #include "engine/sampler.h"
 #include "engine/tokenizer.h"
 
@@ -52,6 +53,8 @@ struct run_opts {
 	const char		*ro_prompt_file;
 	int64_t			 ro_n_predict;	/* -1: until EOS or full */
 	uint32_t		 ro_threads;
+	uint32_t		 ro_batch;
+	int			 ro_stream;
 	uint32_t		 ro_n_ctx;
 	uint32_t		 ro_kv_type;
 	int			 ro_seed_set;
@@ -77,7 +80,7 @@ static void	run_generate(const struct run_opts *, struct model *);
 enum {
 	OPT_TEMP = 256, OPT_SEED, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P,
 	OPT_REPEAT, OPT_REPEAT_N, OPT_FREQ, OPT_PRESENCE, OPT_KV,
-	OPT_SPECIAL, OPT_IGNORE_EOS
+	OPT_SPECIAL, OPT_IGNORE_EOS, OPT_STREAM
 };
 
 static const struct option run_longopts[] = {
@@ -99,6 +102,8 @@ static const struct option run_longopts[] = {
 	{ "kv-type", required_argument, NULL, OPT_KV },
 	{ "special", no_argument, NULL, OPT_SPECIAL },
 	{ "ignore-eos", no_argument, NULL, OPT_IGNORE_EOS },
+	{ "batch-size", required_argument, NULL, 'b' },
+	{ "stream", no_argument, NULL, OPT_STREAM },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -107,7 +112,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: power-run -m model.gguf [-p prompt | -f file] "
 	    "[-n tokens] [-c ctx]\n"
-	    "\t[-t threads] [--temp T] [--seed S] [--top-k K] [--top-p P] "
+	    "\t[-b batch] [-t threads] [--stream] [--temp T] [--seed S] [--top-k K] [--top-p P] "
 	    "[--min-p P]\n"
 	    "\t[--repeat-penalty R] [--repeat-last-n N] "
 	    "[--frequency-penalty F]\n"
@@ -175,7 +180,7 @@ run_args(int argc, char **argv, struct run_opts *o)
 	o->ro_n_predict = -1;
 	o->ro_threads = 1;
 	o->ro_kv_type = GGUF_TYPE_F16;
-	while ((ch = getopt_long(argc, argv, "c:f:m:n:p:t:", run_longopts,
+	while ((ch = getopt_long(argc, argv, "b:c:f:m:n:p:t:", run_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'm':
@@ -191,8 +196,13 @@ run_args(int argc, char **argv, struct run_opts *o)
 			o->ro_n_predict = (int64_t)run_num("-n", optarg, -1,
 			    RUN_MAX_TOKENS);
 			break;
+		case 'b':
+			o->ro_batch = (uint32_t)run_num("-b", optarg, 1,
+			    MODEL_MAX_BATCH);
+			break;
 		case 't':
-			o->ro_threads = (uint32_t)run_num("-t", optarg, 1, 256);
+			o->ro_threads = (uint32_t)run_num("-t", optarg, 1,
+			    POOL_MAX_THREADS);
 			break;
 		case 'c':
 			o->ro_n_ctx = (uint32_t)run_num("-c", optarg, 0,
@@ -246,6 +256,9 @@ run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_IGNORE_EOS:
 			o->ro_ignore_eos = 1;
+			break;
+		case OPT_STREAM:
+			o->ro_stream = 1;
 			break;
 		default:
 			usage();
@@ -351,6 +364,10 @@ run_generate(const struct run_opts *o, struct model *m)
 	model_ctx_defaults(&cp);
 	cp.cp_n_ctx = o->ro_n_ctx;
 	cp.cp_kv_type = o->ro_kv_type;
+	cp.cp_n_threads = o->ro_threads;
+	if (o->ro_batch != 0)
+		cp.cp_n_batch = o->ro_batch;
+	cp.cp_stream = o->ro_stream;
 	if ((r = model_ctx_new(m, &cp, &ctx, e, sizeof(e))) != 0)
 		run_errx(1, "%s", r == PWR_ERR_ALLOC_FAIL ? pwr_err(r) : e);
 	if ((r = sampler_new(&o->ro_sp, m->m_hp.hp_n_vocab, &smp)) != 0)

@@ -905,6 +905,12 @@ gguf_close(struct gguf *g)
 	free(g);
 }
 
+int
+gguf_file_mapped(const struct gguf *g)
+{
+	return g->g_mapping != NULL;
+}
+
 uint32_t
 gguf_version(const struct gguf *g)
 {

@@ -137,6 +137,8 @@ int	gguf_open_fd(int fd, struct gguf **, char *err, size_t errlen);
 int	gguf_open_mem(const void *, size_t, struct gguf **, char *err,
 	    size_t errlen);
 void	gguf_close(struct gguf *);		/* NULL is fine */
+/* 1 if the data is a read-only mapping of a file (gguf_open_fd). */
+int	gguf_file_mapped(const struct gguf *);
 
 uint32_t	 gguf_version(const struct gguf *);
 uint64_t	 gguf_n_kv(const struct gguf *);

@@ -132,44 +132,22 @@ kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k,
 	}
 }
 
-float
-kv_dot_key(const struct kv_cache *kv, uint32_t layer, uint32_t pos,
-    uint32_t off, const float *q, uint32_t head_dim)
+const void *
+kv_keys(const struct kv_cache *kv, uint32_t layer, size_t *rowbytes)
 {
-	const u_char	*row = kv_row(kv->kv_k, kv, layer, pos);
-	const float	*f;
-	const uint16_t	*h;
-	float		 sum = 0;
-	uint32_t	 i;
-
-	if (kv->kv_type == GGUF_TYPE_F32) {
-		f = (const float *)row + off;
-		for (i = 0; i < head_dim; i++)
-			sum += q[i] * f[i];
-		return sum;
-	}
-	h = (const uint16_t *)row + off;
-	for (i = 0; i < head_dim; i++)
-		sum += q[i] * quant_f16_to_f32(h[i]);
-	return sum;
+	*rowbytes = kv->kv_dim * kv->kv_elt;
+	return kv_row(kv->kv_k, kv, layer, 0);
 }
 
-void
-kv_axpy_value(const struct kv_cache *kv, uint32_t layer, uint32_t pos,
-    uint32_t off, float w, float *out, uint32_t head_dim)
+const void *
+kv_values(const struct kv_cache *kv, uint32_t layer, size_t *rowbytes)
 {
-	const u_char	*row = kv_row(kv->kv_v, kv, layer, pos);
-	const float	*f;
-	const uint16_t	*h;
-	uint32_t	 i;
+	*rowbytes = kv->kv_dim * kv->kv_elt;
+	return kv_row(kv->kv_v, kv, layer, 0);
+}
 
-	if (kv->kv_type == GGUF_TYPE_F32) {
-		f = (const float *)row + off;
-		for (i = 0; i < head_dim; i++)
-			out[i] += w * f[i];
-		return;
-	}
-	h = (const uint16_t *)row + off;
-	for (i = 0; i < head_dim; i++)
-		out[i] += w * quant_f16_to_f32(h[i]);
+uint32_t
+kv_type(const struct kv_cache *kv)
+{
+	return kv->kv_type;
 }

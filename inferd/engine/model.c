@@ -442,3 +442,46 @@ model_arch_name(const struct model *m)
 {
 	return m->m_hp.hp_arch_name;
 }
+
+static uint64_t
+model_wbytes(const struct model_weight *w)
+{
+	return w->w_data == NULL ? 0 : (uint64_t)w->w_nrows * w->w_rowbytes;
+}
+
+static uint64_t
+model_layer_bytes(const struct model_layer *l)
+{
+	return model_wbytes(&l->l_attn_norm) + model_wbytes(&l->l_wq) +
+	    model_wbytes(&l->l_wk) + model_wbytes(&l->l_wv) +
+	    model_wbytes(&l->l_wo) + model_wbytes(&l->l_bq) +
+	    model_wbytes(&l->l_bk) + model_wbytes(&l->l_bv) +
+	    model_wbytes(&l->l_ffn_norm) + model_wbytes(&l->l_gate) +
+	    model_wbytes(&l->l_up) + model_wbytes(&l->l_down);
+}
+
+uint64_t
+model_weight_bytes(const struct model *m)
+{
+	uint64_t	sum = 0;
+	uint32_t	il;
+
+	for (il = 0; il < m->m_hp.hp_n_layer; il++)
+		sum += model_layer_bytes(&m->m_layers[il]);
+	sum += model_wbytes(&m->m_out_norm) + model_wbytes(&m->m_output);
+	/* One embedding row per token. */
+	sum += m->m_tok_embd.w_rowbytes;
+	return sum;
+}
+
+uint64_t
+model_stream_unit_bytes(const struct model *m)
+{
+	uint64_t	unit = MODEL_STREAM_MIN_UNIT, b;
+	uint32_t	il;
+
+	for (il = 0; il < m->m_hp.hp_n_layer; il++)
+		if ((b = model_layer_bytes(&m->m_layers[il])) > unit)
+			unit = b;
+	return unit;
+}

@@ -101,10 +101,32 @@ int	 model_load(struct gguf *, struct model **, char *err, size_t errlen);
 void	 model_free(struct model *);
 const char *model_arch_name(const struct model *);
 
+#define MODEL_DEFAULT_BATCH	256
+#define MODEL_STREAM_MIN_UNIT	(1U << 20)	/* classifier chunk floor */
+#define MODEL_MAX_BATCH		4096
+
 struct model_ctx_params {
 	uint32_t	 cp_n_ctx;		/* 0: the model's */
 	uint64_t	 cp_mem_budget;		/* KV bytes; 0: no limit */
 	uint32_t	 cp_kv_type;		/* GGUF_TYPE_F16 or GGUF_TYPE_F32 */
+	uint32_t	 cp_n_threads;		/* 0: 1 */
+	uint32_t	 cp_n_batch;		/* prompt tokens per pass */
+	int		 cp_stream;		/* release weights per layer */
+};
+
+/* Where a context spends its time (model_ctx_stats). */
+enum model_stage {
+	MODEL_STAGE_ATTN,		/* norm, Q/K/V, RoPE, attention, Wo */
+	MODEL_STAGE_FFN,		/* norm, gate, up, SwiGLU, down */
+	MODEL_STAGE_OUTPUT,		/* final norm and classifier */
+	MODEL_STAGE_OTHER,		/* embedding, streaming */
+	MODEL_STAGE__MAX
+};
+
+struct model_stats {
+	uint64_t	 ms_ns[MODEL_STAGE__MAX];
+	uint64_t	 ms_tokens;		/* tokens evaluated */
+	uint64_t	 ms_passes;		/* model_eval passes */
 };
 
 struct model_ctx;
@@ -129,6 +151,28 @@ void	 model_ctx_reset(struct model_ctx *);
 int	 model_eval(struct model_ctx *, const int32_t *tokens, size_t n,
 	    float *all, char *err, size_t errlen);
 const float *model_ctx_logits(const struct model_ctx *);
+uint32_t model_ctx_threads(const struct model_ctx *);
+uint32_t model_ctx_batch(const struct model_ctx *);
+int	 model_ctx_streaming(const struct model_ctx *);
+
+/* Per-stage timing (off by default: it costs clock reads). */
+void	 model_ctx_set_timing(struct model_ctx *, int on);
+void	 model_ctx_stats(const struct model_ctx *, struct model_stats *);
+void	 model_ctx_stats_reset(struct model_ctx *);
+
+/*
+ * Bytes one decode step reads from memory: every weight matrix and
+ * norm it multiplies, one embedding row and the KV cache up to n_past.
+ * The bandwidth bound is this divided by the read bandwidth.
+ */
+uint64_t model_ctx_decode_bytes(const struct model_ctx *);
+/* Bytes of weights a token multiplies (no KV). */
+uint64_t model_weight_bytes(const struct model *);
+/*
+ * The largest unit layer streaming holds at once: the biggest layer;
+ * the classifier goes in chunks of that size (at least 1 MiB).
+ */
+uint64_t model_stream_unit_bytes(const struct model *);
 
 /* kv.c: the per-layer K and V cache, F16 or F32. */
 struct kv_cache;
@@ -139,11 +183,11 @@ void	 kv_free(struct kv_cache *);
 size_t	 kv_bytes_per_pos(uint32_t n_layer, uint32_t kv_dim, uint32_t type);
 void	 kv_store(struct kv_cache *, uint32_t layer, uint32_t pos,
 	    const float *k, const float *v);
-/* Dot of q (head_dim values) with the cached key at (layer, pos, off). */
-float	 kv_dot_key(const struct kv_cache *, uint32_t layer, uint32_t pos,
-	    uint32_t off, const float *q, uint32_t head_dim);
-/* out += w * the cached value at (layer, pos, off). */
-void	 kv_axpy_value(const struct kv_cache *, uint32_t layer, uint32_t pos,
-	    uint32_t off, float w, float *out, uint32_t head_dim);
+/* A layer's keys or values: position 0, rows *rowbytes apart. */
+const void *kv_keys(const struct kv_cache *, uint32_t layer,
+	    size_t *rowbytes);
+const void *kv_values(const struct kv_cache *, uint32_t layer,
+	    size_t *rowbytes);
+uint32_t kv_type(const struct kv_cache *);
 
 #endif /* POWER_MODEL_H */

@@ -446,3 +446,34 @@ qd_gemm(const struct qd_gemm *g)
 #endif
 	qd_gemm_ref(g);
 }
+
+void
+qd_wsum_ref(uint32_t type, const void *rows, size_t rowbytes, size_t nrows,
+    const float *w, float *out, size_t n)
+{
+	const u_char	*p = rows;
+	size_t		 r, i;
+
+	for (i = 0; i < n; i++)
+		out[i] = 0;
+	for (r = 0; r < nrows; r++, p += rowbytes) {
+		if (type == GGUF_TYPE_F32)
+			for (i = 0; i < n; i++)
+				out[i] += w[r] * ((const float *)p)[i];
+		else
+			for (i = 0; i < n; i++)
+				out[i] += w[r] * qd_f16(p + 2 * i);
+	}
+}
+
+void
+qd_wsum(uint32_t type, const void *rows, size_t rowbytes, size_t nrows,
+    const float *w, float *out, size_t n)
+{
+#ifdef POWER_X86_SIMD
+	if (qd_level() >= QD_AVX2 &&
+	    qd_avx2_wsum(type, rows, rowbytes, nrows, w, out, n))
+		return;
+#endif
+	qd_wsum_ref(type, rows, rowbytes, nrows, w, out, n);
+}

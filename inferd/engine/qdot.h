@@ -91,10 +91,21 @@ void		 qd_quantize(uint32_t type, const float *x, void *xa,
 		    size_t n);
 void		 qd_gemm(const struct qd_gemm *);
 
+/*
+ * Attention's weighted sum of cached values: out[i] = sum over r <
+ * nrows of w[r] * row r[i], for i < n; rows are F16 or F32, rowbytes
+ * apart.  Rows are added in order, so the result does not depend on
+ * the thread count.
+ */
+void		 qd_wsum(uint32_t type, const void *rows, size_t rowbytes,
+		    size_t nrows, const float *w, float *out, size_t n);
+
 /* The scalar reference, whatever the level (tests compare with it). */
 void		 qd_quantize_ref(uint32_t type, const float *x, void *xa,
 		    size_t n);
 void		 qd_gemm_ref(const struct qd_gemm *);
+void		 qd_wsum_ref(uint32_t, const void *, size_t, size_t,
+		    const float *, float *, size_t);
 
 /*
  * The SIMD levels: each returns 1 when it handled the call, 0 to let
@@ -102,6 +113,8 @@ void		 qd_gemm_ref(const struct qd_gemm *);
  */
 int		 qd_avx2_quantize(uint32_t, const float *, void *, size_t);
 int		 qd_avx2_gemm(const struct qd_gemm *);
+int		 qd_avx2_wsum(uint32_t, const void *, size_t, size_t,
+		    const float *, float *, size_t);
 int		 qd_avx512_quantize(uint32_t, const float *, void *, size_t);
 int		 qd_avx512_gemm(const struct qd_gemm *);
 

@@ -68,6 +68,7 @@ static void	test_quantize_exact(void);
 static void	test_ref_vs_float(void);
 static void	test_gemm_levels(void);
 static void	test_gemm_bounds(void);
+static void	test_gemm_short_rows(void);
 static void	test_gemm_split(void);
 static void	test_pool(void);
 static void	test_pool_split(void);
@@ -305,6 +306,26 @@ test_gemm_levels(void)
 					    rows[j], (int)kind);
 }
 
+/*
+ * The float types also multiply attention: K cache rows of head_dim
+ * values (64, 80, 96, 128 ...) against query heads.
+ */
+static void
+test_gemm_short_rows(void)
+{
+	static const size_t	cols[] = { 1, 8, 24, 64, 80, 96, 100, 128, 136 };
+	static const uint32_t	ft[] = { GGUF_TYPE_F32, GGUF_TYPE_F16,
+				    GGUF_TYPE_BF16 };
+	size_t			i, c;
+
+	for (i = 0; i < 3; i++)
+		for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			tq_case(ft[i], 37, cols[c], 1, 0, 37, 0);
+			tq_case(ft[i], 33, cols[c], 7, 2, 31, 1);
+			tq_case(ft[i], 5, cols[c], 13, 0, 5, 0);
+		}
+}
+
 /* Sub-ranges of rows, as the thread pool hands them out. */
 static void
 test_gemm_bounds(void)
@@ -470,6 +491,8 @@ qdot_suite(void)
 		    "and token counts", test_gemm_levels },
 		{ "row sub-ranges are computed and nothing else is written",
 		    test_gemm_bounds },
+		{ "float types on short rows (attention heads)",
+		    test_gemm_short_rows },
 		{ "a row's bits do not depend on the row split or the batch",
 		    test_gemm_split },
 		{ "the pool runs every thread once per job", test_pool },
