@@ -104,6 +104,8 @@ enum config_type {
 	    1, 86400, NULL, CONF_P_NETWORK, 0)				\
 	X(SEVGUESTDEVICE, "SevGuestDevice", CONF_T_PATH,		\
 	    "/dev/sev-guest", 0, 0, NULL, CONF_P_ATTESTD, 0)		\
+	X(STREAMLAYERS, "StreamLayers", CONF_T_ENUM, "no", 0, 0,	\
+	    "no|yes", CONF_P_INFERD, 0)					\
 	X(SYSLOGFACILITY, "SyslogFacility", CONF_T_ENUM, "DAEMON", 0, 0,	\
 	    "DAEMON|USER|AUTH|LOCAL0|LOCAL1|LOCAL2|LOCAL3|LOCAL4|LOCAL5|"	\
 	    "LOCAL6|LOCAL7", CONF_P_PARENT, 0)				\
@@ -111,6 +113,8 @@ enum config_type {
 	    "/dev/tdx_guest", 0, 0, NULL, CONF_P_ATTESTD, 0)		\
 	X(TEE, "TEE", CONF_T_ENUM, "auto", 0, 0,			\
 	    "auto|sev-snp|tdx|tsm|simulate|none", CONF_P_ATTESTD, 0)	\
+	X(THREADS, "Threads", CONF_T_INT, "0",				\
+	    0, 64, NULL, CONF_P_INFERD, 0)				\
 	X(TSMREPORTDIRECTORY, "TsmReportDirectory", CONF_T_PATH,	\
 	    "/sys/kernel/config/tsm/report", 0, 0, NULL,		\
 	    CONF_P_ATTESTD, 0)						\

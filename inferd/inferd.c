@@ -21,11 +21,13 @@
 #include <sys/prctl.h>
 #include <sys/queue.h>
 
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -41,6 +43,9 @@
 #include "xmalloc.h"
 #include "engine/gguf.h"
 #include "engine/model.h"
+#include "engine/pool.h"
+#include "engine/qdot.h"
+#include "engine/tokenizer.h"
 #include "inferd.h"
 
 /*
@@ -56,7 +61,9 @@ static void	infer_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
 static void	infer_load(struct infer_model *, int);
+static void	infer_warmup(struct infer_model *);
 static void	infer_ctx_params(const struct config *);
+static uint32_t	infer_ncpu(void);
 static void	infer_dispatch_net_status(struct proc_peer *,
 		    struct proto_msg *);
 
@@ -158,7 +165,8 @@ infer_send_status(struct proc_peer *peer, uint32_t peerid)
 		else
 			r |= buf_putf(detail, "%s: gguf v%u, %llu tensors, "
 			    "%llu kv, arch %s, %llu bytes, %u layers, "
-			    "%u embd, %u tokens, context %u", im->im_name,
+			    "%u embd, %u tokens, context %u, %u threads, "
+			    "%s kernels%s", im->im_name,
 			    gguf_version(im->im_gguf),
 			    (unsigned long long)gguf_n_tensors(im->im_gguf),
 			    (unsigned long long)gguf_n_kv(im->im_gguf),
@@ -167,7 +175,11 @@ infer_send_status(struct proc_peer *peer, uint32_t peerid)
 			    im->im_model->m_hp.hp_n_layer,
 			    im->im_model->m_hp.hp_n_embd,
 			    im->im_model->m_hp.hp_n_vocab,
-			    model_ctx_n_ctx(im->im_ctx));
+			    model_ctx_n_ctx(im->im_ctx),
+			    model_ctx_threads(im->im_ctx),
+			    qd_level_name(qd_level()),
+			    model_ctx_streaming(im->im_ctx) ?
+			    ", streaming layers" : "");
 	}
 	r |= buf_put_u8(detail, 0);
 	r |= buf_put_string(b, "serving");
@@ -211,7 +223,10 @@ infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	log_debug("channel to network open");
 }
 
-/* Contexts: ContextLength, KVCacheMemory (MiB) and KVCacheType. */
+/*
+ * Contexts: ContextLength, KVCacheMemory (MiB), KVCacheType, Threads
+ * and StreamLayers.
+ */
 static void
 infer_ctx_params(const struct config *conf)
 {
@@ -221,6 +236,48 @@ infer_ctx_params(const struct config *conf)
 	    (uint64_t)config_num(conf, CONF_KW_KVCACHEMEMORY) << 20;
 	if (strcasecmp(config_str(conf, CONF_KW_KVCACHETYPE), "f32") == 0)
 		infer_ctxp.cp_kv_type = GGUF_TYPE_F32;
+	infer_ctxp.cp_stream =
+	    strcasecmp(config_str(conf, CONF_KW_STREAMLAYERS), "yes") == 0;
+	infer_ctxp.cp_n_threads = (uint32_t)config_num(conf, CONF_KW_THREADS);
+	if (infer_ctxp.cp_n_threads == 0)
+		infer_ctxp.cp_n_threads = infer_ncpu();
+}
+
+/* The CPUs we may run on (sched_getaffinity: no /sys in the chroot). */
+static uint32_t
+infer_ncpu(void)
+{
+	cpu_set_t	set;
+	int		n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1 ||
+	    (n = CPU_COUNT(&set)) < 1)
+		return 1;
+	return n > POOL_MAX_THREADS ? POOL_MAX_THREADS : (uint32_t)n;
+}
+
+/*
+ * One short pass through the whole model before the first request: it
+ * brings the weights into memory, starts the kernel threads working
+ * under the sandbox, and proves the forward pass runs.  Two tokens, so
+ * the batched path is taken too.
+ */
+static void
+infer_warmup(struct infer_model *im)
+{
+	struct timespec	 t0, t1;
+	int32_t		 ids[2];
+	char		 err[256];
+	int		 bos = tok_bos(im->im_model->m_tok);
+
+	ids[0] = ids[1] = bos >= 0 ? bos : 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (model_eval(im->im_ctx, ids, 2, NULL, err, sizeof(err)) != 0)
+		log_warnx("model %s: warm-up: %s", im->im_name, err);
+	model_ctx_reset(im->im_ctx);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("model %s: warm-up pass in %.1f ms", im->im_name,
+	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 /*
@@ -249,11 +306,15 @@ infer_load(struct infer_model *im, int fd)
 		    im->im_path, err);
 		return;
 	}
+	infer_warmup(im);
 	log_info("model %s: gguf v%u, %llu tensors, arch %s, %u layers, "
-	    "context %u", im->im_name, gguf_version(im->im_gguf),
+	    "context %u, %u threads, %s kernels%s", im->im_name,
+	    gguf_version(im->im_gguf),
 	    (unsigned long long)gguf_n_tensors(im->im_gguf),
 	    model_arch_name(im->im_model), im->im_model->m_hp.hp_n_layer,
-	    model_ctx_n_ctx(im->im_ctx));
+	    model_ctx_n_ctx(im->im_ctx), model_ctx_threads(im->im_ctx),
+	    qd_level_name(qd_level()),
+	    model_ctx_streaming(im->im_ctx) ? ", streaming layers" : "");
 }
 
 /*

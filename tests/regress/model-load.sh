@@ -3,7 +3,8 @@
 # and prepares its context under the sandbox: ContextLength and
 # KVCacheMemory bound the context, and a model that cannot run (here,
 # another architecture) is refused with the reason in powerctl status
-# while the family keeps serving the others.
+# while the family keeps serving the others; Threads and StreamLayers
+# take effect under the seccomp filter.
 tid="model-load"
 . "$(dirname "$0")/test-exec.sh"
 
@@ -34,4 +35,21 @@ EOF2
 start_family
 out=$("$POWERCTL" -s "$CTL" status) || fail "powerctl status failed"
 echo "$out" | grep -q 'context 819' || fail "budget not applied: $out"
+stop_family
+PORT=
+: > "$LOG"
+
+# Two kernel threads and layer streaming under the seccomp filter: the
+# warm-up pass at load runs the pool (clone, futex) and madvise.
+write_config <<EOF2
+Threads 2
+StreamLayers yes
+LogLevel DEBUG
+EOF2
+start_family
+out=$("$POWERCTL" -s "$CTL" status) || fail "powerctl status failed"
+echo "$out" | grep -q 'context 2048, 2 threads, [a-z0-9]* kernels, streaming layers' ||
+    fail "threads/streaming not applied: $out"
+grep -q 'warm-up pass in' "$LOG" || fail "no warm-up pass: $(cat "$LOG")"
+grep -q 'warm-up:' "$LOG" && fail "warm-up failed: $(cat "$LOG")"
 pass

@@ -548,9 +548,11 @@ test_every_keyword(void)
 		{ "PidFile /tmp/frontd.pid", "pidfile /tmp/frontd.pid" },
 		{ "RequestTimeout 86400", "requesttimeout 86400" },
 		{ "SevGuestDevice /dev/sev", "sevguestdevice /dev/sev" },
+		{ "StreamLayers Yes", "streamlayers yes" },
 		{ "SyslogFacility local7", "syslogfacility LOCAL7" },
 		{ "TdxGuestDevice /dev/tdx", "tdxguestdevice /dev/tdx" },
 		{ "TEE Simulate", "tee simulate" },
+		{ "Threads 64", "threads 64" },
 		{ "TsmReportDirectory /tmp/tsm", "tsmreportdirectory /tmp/tsm" },
 		{ "User _www", "user _www" },
 	};
