@@ -181,6 +181,25 @@ done
 "$MK" --check "$top_srcdir/README.md" >/dev/null 2>&1 &&
     fail "--check accepted a text file"
 
+# Q4_K_M as llama-quantize mixes it: attn_v and ffn_down in Q6_K in the
+# first and last eighth of the layers and every third between (16
+# layers: 0 1 4 7 10 13 14 15), the classifier in Q6_K, the rest Q4_K.
+"$MK" -p tiny -l 16 -t Q4_K_M -o "$OBJ/mix.gguf" ||
+    fail "Q4_K_M model not written"
+"$MK" --check "$OBJ/mix.gguf" >"$OBJ/mix.out" || fail "Q4_K_M check failed"
+grep -q '^file_type 15$' "$OBJ/mix.out" || fail "Q4_K_M file type"
+for l in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	case $l in 0|1|4|7|10|13|14|15) want=Q6_K ;; *) want=Q4_K ;; esac
+	for tn in attn_v ffn_down; do
+		grep -q "^tensor blk\.$l\.$tn\.weight $want " "$OBJ/mix.out" ||
+		    fail "Q4_K_M: blk.$l.$tn is not $want"
+	done
+	grep -q "^tensor blk\.$l\.attn_q\.weight Q4_K " "$OBJ/mix.out" ||
+	    fail "Q4_K_M: blk.$l.attn_q is not Q4_K"
+done
+grep -q '^tensor output\.weight Q6_K ' "$OBJ/mix.out" ||
+    fail "Q4_K_M: output.weight is not Q6_K"
+
 # If power-run is built and runs the bundled model, it must run ours.
 if [ -x "$RUN" ] && "$RUN" -m "$VOCAB" -p "Once" -n 4 --temp 0 \
     >/dev/null 2>&1; then

@@ -53,6 +53,7 @@
  */
 
 #define MK_ALIGN		32	/* GGUF's default; not written */
+#define MK_TYPE_Q4_K_M		0x10000	/* a mix of types, not a ggml type */
 #define MK_MAX_NAME		64	/* "blk.N.attn_output.weight" */
 #define MK_MIN_VOCAB		259	/* 3 specials, 256 byte tokens */
 #define MK_MAX_VOCAB		(1 << 22)
@@ -158,6 +159,8 @@ static const struct mk_typeinfo *mk_type_by_name(const char *);
 static const char *mk_arch_name(enum mk_arch);
 static void	mk_arch_defaults(struct mk_model *, enum mk_arch);
 static uint32_t	mk_pick_type(uint32_t, const struct mk_tensor *);
+static uint32_t	mk_mix_q4_k_m(const struct mk_model *,
+		    const struct mk_tensor *);
 static uint64_t	mk_row_bytes(uint32_t, uint64_t);
 static void	mk_add(struct mk_tensor *, size_t *, size_t, const char *,
 		    uint64_t, uint64_t, enum mk_init, float, float);
@@ -226,6 +229,7 @@ static const struct mk_typeinfo mk_types[] = {
 	{ "Q4_K", GGUF_TYPE_Q4_K, 15 },	/* Q4_K_M, as llama-quantize */
 	{ "Q5_K", GGUF_TYPE_Q5_K, 17 },	/* Q5_K_M */
 	{ "Q6_K", GGUF_TYPE_Q6_K, 18 },
+	{ "Q4_K_M", MK_TYPE_Q4_K_M, 15 },
 };
 
 static const struct mk_preset mk_presets[] = {
@@ -249,7 +253,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: power-mkmodel -o out.gguf [-a llama|qwen2] "
 	    "[-t F32|F16|BF16|Q8_0|Q4_0|Q4_1|\n"
-	    "\tQ5_0|Q5_1|Q4_K|Q5_K|Q6_K] "
+	    "\tQ5_0|Q5_1|Q4_K|Q5_K|Q6_K|Q4_K_M] "
 	    "[-p tiny|qwen2.5-0.5b|tinyllama-1.1b]\n"
 	    "\t[-e n_embd] [-f n_ff] [-l n_layer] [-H n_head] "
 	    "[-K n_head_kv] [-D head_dim]\n"
@@ -361,6 +365,35 @@ mk_pick_type(uint32_t want, const struct mk_tensor *t)
 	    t->t_ne[0] % blck == 0)
 		return want;
 	return GGUF_TYPE_F16;
+}
+
+/*
+ * llama-quantize's Q4_K_M: Q4_K everywhere but the classifier (or the
+ * embedding standing in for it) in Q6_K, and attn_v and ffn_down in
+ * Q6_K in the first and last eighth of the layers and every third
+ * layer between; rows that are not whole 256-blocks fall back as in
+ * mk_pick_type.
+ */
+static uint32_t
+mk_mix_q4_k_m(const struct mk_model *m, const struct mk_tensor *t)
+{
+	const char	*p;
+	uint32_t	 il, n = m->m_layer;
+	int		 more;
+
+	if (strcmp(t->t_name, "output.weight") == 0 ||
+	    (m->m_tied && strcmp(t->t_name, "token_embd.weight") == 0))
+		return GGUF_TYPE_Q6_K;
+	if (strncmp(t->t_name, "blk.", 4) != 0)
+		return GGUF_TYPE_Q4_K;
+	il = (uint32_t)strtoul(t->t_name + 4, NULL, 10);
+	p = strchr(t->t_name + 4, '.');
+	more = il < n / 8 || il >= 7 * n / 8 ||
+	    (il >= n / 8 && (il - n / 8) % 3 == 2);
+	if (p != NULL && more && (strcmp(p, ".attn_v.weight") == 0 ||
+	    strcmp(p, ".ffn_down.weight") == 0))
+		return GGUF_TYPE_Q6_K;
+	return GGUF_TYPE_Q4_K;
 }
 
 static uint64_t
@@ -895,7 +928,8 @@ mk_write(const char *path, const struct mk_model *m, const struct mk_file *v)
 
 	n = mk_tensors(m, &t);
 	for (i = 0; i < n; i++) {
-		t[i].t_type = m->m_type;
+		t[i].t_type = m->m_type == MK_TYPE_Q4_K_M ?
+		    mk_mix_q4_k_m(m, &t[i]) : m->m_type;
 		if (t[i].t_ne[0] > maxrow)
 			maxrow = t[i].t_ne[0];
 	}
