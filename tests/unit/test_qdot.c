@@ -128,7 +128,7 @@ static void
 test_quantize_exact(void)
 {
 	static float	 x[TQ_MAXCOLS];
-	static u_char	 a[TQ_MAXCOLS * 2], b[TQ_MAXCOLS * 2];
+	static u_char	 a[TQ_MAXCOLS * 4], b[TQ_MAXCOLS * 4];
 	enum qd_level	 l, best = qd_level_best();
 	size_t		 i, n, bytes;
 	int		 kind, bad = 0;
