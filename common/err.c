@@ -18,9 +18,12 @@
 
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -86,4 +89,42 @@ pwr_errf(char *err, size_t errlen, int r, const char *fmt, ...)
 		va_end(ap);
 	}
 	return r;
+}
+
+static void __attribute__((__noreturn__))
+pwr_tool_verr(int eval, int saved, int with_errno, const char *fmt,
+    va_list ap)
+{
+	(void)fflush(stdout);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	if (fmt != NULL) {
+		vfprintf(stderr, fmt, ap);
+		if (with_errno)
+			fprintf(stderr, ": ");
+	}
+	if (with_errno)
+		fprintf(stderr, "%s", strerror(saved));
+	fprintf(stderr, "\n");
+	exit(eval);
+}
+
+void
+pwr_tool_err(int eval, const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	pwr_tool_verr(eval, saved, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+pwr_tool_errx(int eval, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	pwr_tool_verr(eval, 0, 0, fmt, ap);
+	va_end(ap);
 }

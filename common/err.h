@@ -49,4 +49,14 @@ const char	*pwr_err(int);
 int		 pwr_errf(char *err, size_t errlen, int r, const char *fmt, ...)
 		    __attribute__((__format__(printf, 4, 5)));
 
+/*
+ * err(3) and errx(3) for the command-line tools, whose <err.h> this
+ * header shadows: "prog: message[: strerror]" on stderr, after
+ * flushing stdout, then exit(eval).
+ */
+void		 pwr_tool_err(int eval, const char *fmt, ...)
+		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
+void		 pwr_tool_errx(int eval, const char *fmt, ...)
+		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
+
 #endif /* POWER_ERR_H */

@@ -173,10 +173,6 @@ struct bench_bw_thread {
 };
 
 static void	usage(void) __attribute__((__noreturn__));
-static void	bench_err(int, const char *, ...)
-		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
-static void	bench_errx(int, const char *, ...)
-		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
 static uint32_t	bench_num(const char *, const char *, long long,
 		    long long);
 static void	bench_list_add(struct bench_list *, const char *, char *,
@@ -275,39 +271,6 @@ usage(void)
 	exit(1);
 }
 
-/* err(3) and errx(3); <err.h> is shadowed by our err.h. */
-static void
-bench_err(int eval, const char *fmt, ...)
-{
-	va_list	ap;
-	int	saved = errno;
-
-	fflush(stdout);
-	fprintf(stderr, "power-bench: ");
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, ": ");
-	}
-	fprintf(stderr, "%s\n", strerror(saved));
-	exit(eval);
-}
-
-static void
-bench_errx(int eval, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fflush(stdout);
-	fprintf(stderr, "power-bench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(eval);
-}
-
 /* A whole number in [lo, hi], or exit naming the option. */
 static uint32_t
 bench_num(const char *opt, const char *s, long long lo, long long hi)
@@ -317,7 +280,7 @@ bench_num(const char *opt, const char *s, long long lo, long long hi)
 
 	v = strtonum(s, lo, hi, &errstr);
 	if (errstr != NULL)
-		bench_errx(1, "%s: \"%s\" is %s (%lld to %lld)", opt, s,
+		pwr_tool_errx(1, "%s: \"%s\" is %s (%lld to %lld)", opt, s,
 		    errstr, lo, hi);
 	return (uint32_t)v;
 }
@@ -331,7 +294,7 @@ bench_list_add(struct bench_list *l, const char *opt, char *arg,
 
 	while ((s = strsep(&arg, ",")) != NULL) {
 		if (l->l_n == BENCH_MAX_LIST)
-			bench_errx(1, "%s: more than %d values", opt,
+			pwr_tool_errx(1, "%s: more than %d values", opt,
 			    BENCH_MAX_LIST);
 		l->l_v[l->l_n++] = bench_num(opt, s, lo, hi);
 	}
@@ -344,9 +307,9 @@ bench_models_add(struct bench_opts *o, char *arg)
 
 	while ((s = strsep(&arg, ",")) != NULL) {
 		if (*s == '\0')
-			bench_errx(1, "-m: an empty file name");
+			pwr_tool_errx(1, "-m: an empty file name");
 		if (o->bo_nmodels == BENCH_MAX_MODELS)
-			bench_errx(1, "-m: more than %d models",
+			pwr_tool_errx(1, "-m: more than %d models",
 			    BENCH_MAX_MODELS);
 		o->bo_models[o->bo_nmodels++] = s;
 	}
@@ -417,7 +380,7 @@ bench_args(int argc, char **argv, struct bench_opts *o)
 			else if (strcmp(optarg, "jsonl") == 0)
 				o->bo_fmt = BENCH_FMT_JSONL;
 			else
-				bench_errx(1, "-o: \"%s\" is not md, csv, "
+				pwr_tool_errx(1, "-o: \"%s\" is not md, csv, "
 				    "json or jsonl", optarg);
 			break;
 		case OPT_KV:
@@ -426,7 +389,7 @@ bench_args(int argc, char **argv, struct bench_opts *o)
 			else if (strcasecmp(optarg, "f32") == 0)
 				o->bo_kv_type = GGUF_TYPE_F32;
 			else
-				bench_errx(1, "--kv-type: \"%s\" is not f16 "
+				pwr_tool_errx(1, "--kv-type: \"%s\" is not f16 "
 				    "or f32", optarg);
 			break;
 		case OPT_STREAM:
@@ -458,9 +421,9 @@ bench_args(int argc, char **argv, struct bench_opts *o)
 		o->bo_threads.l_v[o->bo_threads.l_n++] = (uint32_t)ncpu;
 	}
 	if (o->bo_nmodels > 0 && bench_longest(o) == 0)
-		bench_errx(1, "no tests: every -p and -n value is 0");
+		pwr_tool_errx(1, "no tests: every -p and -n value is 0");
 	if (o->bo_n_ctx != 0 && o->bo_n_ctx < bench_longest(o))
-		bench_errx(1, "-c %u: the longest test needs %u positions",
+		pwr_tool_errx(1, "-c %u: the longest test needs %u positions",
 		    o->bo_n_ctx, bench_longest(o));
 }
 
@@ -480,7 +443,7 @@ bench_peak_rss(void)
 	struct rusage	ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) == -1)
-		bench_err(1, "getrusage");
+		pwr_tool_err(1, "getrusage");
 	return (uint64_t)ru.ru_maxrss * 1024;
 }
 
@@ -603,10 +566,10 @@ bench_bw_measure(u_char *buf, uint64_t bytes, uint32_t n)
 	/* Whole pages each, so that the 32-byte loads are aligned. */
 	slice = bytes / n / BENCH_BW_ALIGN * BENCH_BW_ALIGN;
 	if ((bt = calloc(n, sizeof(*bt))) == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	if ((r = pthread_barrier_init(&bar, NULL, n)) != 0) {
 		errno = r;
-		bench_err(1, "pthread_barrier_init");
+		pwr_tool_err(1, "pthread_barrier_init");
 	}
 	for (i = 0; i < n; i++) {
 		bt[i].bt_bar = &bar;
@@ -617,7 +580,7 @@ bench_bw_measure(u_char *buf, uint64_t bytes, uint32_t n)
 		if ((r = pthread_create(&bt[i].bt_tid, NULL, bench_bw_worker,
 		    &bt[i])) != 0) {
 			errno = r;
-			bench_err(1, "pthread_create");
+			pwr_tool_err(1, "pthread_create");
 		}
 	for (run = 0; run < BENCH_BW_RUNS; run++) {
 		t0 = bench_now_ns();
@@ -634,7 +597,7 @@ bench_bw_measure(u_char *buf, uint64_t bytes, uint32_t n)
 	/* Use the sums, so that no load can be optimised away. */
 	for (i = 0; i < n; i++)
 		if (bt[i].bt_sum == 0)
-			bench_errx(1, "bandwidth: thread %u read nothing", i);
+			pwr_tool_errx(1, "bandwidth: thread %u read nothing", i);
 	free(bt);
 	return (double)(slice * n) / (best > 0 ? best : 1);
 }
@@ -650,7 +613,7 @@ bench_bw_child(int fd, const struct bench_list *threads, uint64_t bytes)
 	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
-		bench_err(1, "bandwidth: mmap %llu bytes",
+		pwr_tool_err(1, "bandwidth: mmap %llu bytes",
 		    (unsigned long long)bytes);
 #ifdef MADV_HUGEPAGE
 	/* Fewer faults to take and TLB misses to time; a hint only. */
@@ -661,7 +624,7 @@ bench_bw_child(int fd, const struct bench_list *threads, uint64_t bytes)
 	for (i = 0; i < threads->l_n; i++) {
 		gbs = bench_bw_measure(buf, bytes, threads->l_v[i]);
 		if (write(fd, &gbs, sizeof(gbs)) != sizeof(gbs))
-			bench_err(1, "bandwidth: write");
+			pwr_tool_err(1, "bandwidth: write");
 	}
 	munmap(buf, bytes);
 }
@@ -682,10 +645,10 @@ bench_bandwidth(const struct bench_list *threads, struct bench_bw *bw,
 
 	*bytesp = bytes = bench_bw_bytes();
 	if (pipe(fds) == -1)
-		bench_err(1, "pipe");
+		pwr_tool_err(1, "pipe");
 	fflush(stdout);
 	if ((pid = fork()) == -1)
-		bench_err(1, "fork");
+		pwr_tool_err(1, "fork");
 	if (pid == 0) {
 		close(fds[0]);
 		bench_bw_child(fds[1], threads, bytes);
@@ -703,12 +666,12 @@ bench_bandwidth(const struct bench_list *threads, struct bench_bw *bw,
 	}
 	close(fds[0]);
 	if (waitpid(pid, &status, 0) == -1)
-		bench_err(1, "waitpid");
+		pwr_tool_err(1, "waitpid");
 	/* The child has said why on stderr. */
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		exit(1);
 	if (got != threads->l_n)
-		bench_errx(1, "bandwidth: the measuring process stopped early");
+		pwr_tool_errx(1, "bandwidth: the measuring process stopped early");
 }
 
 static double
@@ -737,7 +700,7 @@ bench_minfo(struct bench_minfo *mi, const char *path, const struct gguf *g,
 	slash = strrchr(path, '/');
 	mi->mi_name = slash != NULL ? slash + 1 : path;
 	if ((mi->mi_arch = strdup(model_arch_name(m))) == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	for (i = 0; i < gguf_n_tensors(g); i++) {
 		t = gguf_tensor_at(g, i);
 		mi->mi_size += t->t_nbytes;
@@ -776,7 +739,7 @@ bench_eval(struct bench_run *ru, const int32_t *ids, size_t n)
 	char	e[MODEL_ERRLEN];
 
 	if (model_eval(ru->ru_ctx, ids, n, NULL, e, sizeof(e)) != 0)
-		bench_errx(1, "%s", e);
+		pwr_tool_errx(1, "%s", e);
 }
 
 /* Greedy sampling, timed for --breakdown. */
@@ -881,7 +844,7 @@ bench_test(struct bench_run *ru, uint32_t n_prompt, uint32_t n_gen,
 	ru->ru_wall_ns = 0;
 	br->br_nsamples = o->bo_reps;
 	if ((br->br_samples = calloc(o->bo_reps, sizeof(double))) == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	for (i = 0; i < o->bo_reps; i++) {
 		model_ctx_reset(ru->ru_ctx);
 		b0 = model_ctx_decode_bytes(ru->ru_ctx);
@@ -917,10 +880,10 @@ bench_ctx(const struct bench_opts *o, const struct model *m,
 		cp.cp_n_batch = o->bo_batch;
 	cp.cp_stream = o->bo_stream;
 	if ((r = model_ctx_new(m, &cp, &ctx, e, sizeof(e))) != 0)
-		bench_errx(1, "%s: %s", path,
+		pwr_tool_errx(1, "%s: %s", path,
 		    r == PWR_ERR_ALLOC_FAIL ? pwr_err(r) : e);
 	if (model_ctx_n_ctx(ctx) < n_ctx)
-		bench_errx(1, "%s: the tests need %u positions, the model's "
+		pwr_tool_errx(1, "%s: the tests need %u positions, the model's "
 		    "context holds %u", path, n_ctx, model_ctx_n_ctx(ctx));
 	model_ctx_set_timing(ctx, o->bo_breakdown);
 	return ctx;
@@ -936,7 +899,7 @@ bench_row(struct bench_run *ru, const struct bench_minfo *mi,
 	bench_results = reallocarray(bench_results, bench_nresults + 1,
 	    sizeof(*bench_results));
 	if (bench_results == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	br = &bench_results[bench_nresults++];
 	memset(br, 0, sizeof(*br));
 	br->br_mi = mi;
@@ -966,15 +929,15 @@ bench_model(const struct bench_opts *o, const char *path,
 	int				 fd, r;
 
 	if ((fd = open(path, O_RDONLY)) == -1)
-		bench_err(1, "%s", path);
+		pwr_tool_err(1, "%s", path);
 	if ((r = gguf_open_fd(fd, &g, e, sizeof(e))) != 0)
-		bench_errx(1, "%s: %s", path,
+		pwr_tool_errx(1, "%s: %s", path,
 		    r == PWR_ERR_INVALID_FORMAT ? e : pwr_err(r));
 	close(fd);
 	memset(&ru, 0, sizeof(ru));
 	ru.ru_o = o;
 	if ((r = model_load(g, &ru.ru_model, e, sizeof(e))) != 0)
-		bench_errx(1, "%s: %s", path,
+		pwr_tool_errx(1, "%s: %s", path,
 		    r == PWR_ERR_ALLOC_FAIL ? pwr_err(r) : e);
 	hp = &ru.ru_model->m_hp;
 	bench_minfo(mi, path, g, ru.ru_model);
@@ -983,9 +946,9 @@ bench_model(const struct bench_opts *o, const char *path,
 	mi->mi_kv_bytes = (uint64_t)kv_bytes_per_pos(hp->hp_n_layer,
 	    hp->hp_n_head_kv * hp->hp_head_dim, o->bo_kv_type) * n_ctx;
 	if ((ru.ru_tokens = calloc(n_ctx, sizeof(int32_t))) == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	if ((r = sampler_new(NULL, hp->hp_n_vocab, &ru.ru_smp)) != 0)
-		bench_errx(1, "sampler: %s", pwr_err(r));
+		pwr_tool_errx(1, "sampler: %s", pwr_err(r));
 	for (ti = 0; ti < o->bo_threads.l_n; ti++) {
 		t = o->bo_threads.l_v[ti];
 		gbs = bench_bw_at(bw, nbw, t);
@@ -1371,7 +1334,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if ((mi = calloc(o.bo_nmodels, sizeof(*mi))) == NULL)
-		bench_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	for (i = 0; i < o.bo_nmodels; i++)
 		bench_model(&o, o.bo_models[i], bw, nbw, &mi[i]);
 	if (o.bo_fmt == BENCH_FMT_MD)

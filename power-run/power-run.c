@@ -64,10 +64,6 @@ struct run_opts {
 };
 
 static void	usage(void) __attribute__((__noreturn__));
-static void	run_err(int, const char *, ...)
-		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
-static void	run_errx(int, const char *, ...)
-		    __attribute__((__noreturn__, __format__(printf, 2, 3)));
 static double	run_num(const char *, const char *, double, double);
 static void	run_args(int, char **, struct run_opts *);
 static char	*run_read_prompt(const char *, size_t *);
@@ -112,44 +108,13 @@ usage(void)
 {
 	fprintf(stderr, "usage: power-run -m model.gguf [-p prompt | -f file] "
 	    "[-n tokens] [-c ctx]\n"
-	    "\t[-b batch] [-t threads] [--stream] [--temp T] [--seed S] [--top-k K] [--top-p P] "
-	    "[--min-p P]\n"
+	    "\t[-b batch] [-t threads] [--stream] [--temp T] [--seed S]\n"
+	    "\t[--top-k K] [--top-p P] [--min-p P]\n"
 	    "\t[--repeat-penalty R] [--repeat-last-n N] "
 	    "[--frequency-penalty F]\n"
 	    "\t[--presence-penalty P] [--kv-type f16|f32] [--special] "
 	    "[--ignore-eos]\n");
 	exit(2);
-}
-
-/* err(3) and errx(3); <err.h> is shadowed by our err.h. */
-static void
-run_err(int eval, const char *fmt, ...)
-{
-	va_list	ap;
-	int	saved = errno;
-
-	fprintf(stderr, "power-run: ");
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fprintf(stderr, ": ");
-	}
-	fprintf(stderr, "%s\n", strerror(saved));
-	exit(eval);
-}
-
-static void
-run_errx(int eval, const char *fmt, ...)
-{
-	va_list	ap;
-
-	fprintf(stderr, "power-run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(eval);
 }
 
 /* A number in [lo, hi], or exit naming the option. */
@@ -161,7 +126,7 @@ run_num(const char *opt, const char *s, double lo, double hi)
 
 	v = strtod(s, &ep);
 	if (*s == '\0' || *ep != '\0' || !(v >= lo && v <= hi))
-		run_errx(2, "%s: \"%s\" is not a number in %g..%g", opt, s, lo, hi);
+		pwr_tool_errx(2, "%s: \"%s\" is not a number in %g..%g", opt, s, lo, hi);
 	return v;
 }
 
@@ -248,7 +213,7 @@ run_args(int argc, char **argv, struct run_opts *o)
 			else if (strcasecmp(optarg, "f32") == 0)
 				o->ro_kv_type = GGUF_TYPE_F32;
 			else
-				run_errx(2, "--kv-type: \"%s\" is not f16 or f32",
+				pwr_tool_errx(2, "--kv-type: \"%s\" is not f16 or f32",
 				    optarg);
 			break;
 		case OPT_SPECIAL:
@@ -269,7 +234,7 @@ run_args(int argc, char **argv, struct run_opts *o)
 		usage();
 	if (!o->ro_seed_set &&
 	    getentropy(&o->ro_sp.sp_seed, sizeof(o->ro_sp.sp_seed)) == -1)
-		run_err(1, "getentropy");
+		pwr_tool_err(1, "getentropy");
 }
 
 static char *
@@ -281,15 +246,15 @@ run_read_prompt(const char *path, size_t *lenp)
 	int	 fd;
 
 	if ((fd = open(path, O_RDONLY)) == -1)
-		run_err(1, "%s", path);
+		pwr_tool_err(1, "%s", path);
 	if ((buf = malloc(RUN_MAX_PROMPT_BYTES)) == NULL)
-		run_err(1, NULL);
+		pwr_tool_err(1, NULL);
 	while ((n = read(fd, buf + len, RUN_MAX_PROMPT_BYTES - len)) > 0)
 		if ((len += n) == RUN_MAX_PROMPT_BYTES)
-			run_errx(1, "%s: longer than %d bytes", path,
+			pwr_tool_errx(1, "%s: longer than %d bytes", path,
 			    RUN_MAX_PROMPT_BYTES);
 	if (n == -1)
-		run_err(1, "%s", path);
+		pwr_tool_err(1, "%s", path);
 	close(fd);
 	*lenp = len;
 	return buf;
@@ -314,13 +279,14 @@ run_tokenize(const struct tok *tok, const char *text, size_t len,
 
 	for (;;) {
 		if ((ids = reallocarray(ids, max, sizeof(*ids))) == NULL)
-			run_err(1, NULL);
+			pwr_tool_err(1, NULL);
 		r = tok_encode(tok, text, len, tok_add_bos(tok), special, ids,
 		    max, np);
 		if (r == 0)
 			return ids;
 		if (r != PWR_ERR_NO_BUFFER_SPACE || *np <= max)
-			run_errx(1, "tokenizing the prompt: %s", pwr_err(r));
+			pwr_tool_errx(1, "tokenizing the prompt: %s",
+			    pwr_err(r));
 		max = *np;
 	}
 }
@@ -360,7 +326,7 @@ run_generate(const struct run_opts *o, struct model *m)
 	ids = run_tokenize(tok, text, len, o->ro_special, &n);
 	free(text);
 	if (n == 0)
-		run_errx(1, "the prompt is empty and the vocabulary has no BOS");
+		pwr_tool_errx(1, "the prompt is empty and the vocabulary has no BOS");
 	model_ctx_defaults(&cp);
 	cp.cp_n_ctx = o->ro_n_ctx;
 	cp.cp_kv_type = o->ro_kv_type;
@@ -369,9 +335,10 @@ run_generate(const struct run_opts *o, struct model *m)
 		cp.cp_n_batch = o->ro_batch;
 	cp.cp_stream = o->ro_stream;
 	if ((r = model_ctx_new(m, &cp, &ctx, e, sizeof(e))) != 0)
-		run_errx(1, "%s", r == PWR_ERR_ALLOC_FAIL ? pwr_err(r) : e);
+		pwr_tool_errx(1, "%s", r == PWR_ERR_ALLOC_FAIL ?
+		    pwr_err(r) : e);
 	if ((r = sampler_new(&o->ro_sp, m->m_hp.hp_n_vocab, &smp)) != 0)
-		run_errx(1, "sampler: %s", pwr_err(r));
+		pwr_tool_errx(1, "sampler: %s", pwr_err(r));
 	tok_stream_init(&ts, tok, o->ro_special);
 	for (i = 0; i < n; i++) {
 		run_print(&ts, ids[i]);
@@ -379,7 +346,7 @@ run_generate(const struct run_opts *o, struct model *m)
 	}
 	t0 = run_now();
 	if (model_eval(ctx, ids, n, NULL, e, sizeof(e)) != 0)
-		run_errx(1, "%s", e);
+		pwr_tool_errx(1, "%s", e);
 	t1 = run_now();
 	while (o->ro_n_predict < 0 || gen < o->ro_n_predict) {
 		id = sampler_sample(smp, (float *)model_ctx_logits(ctx));
@@ -391,7 +358,7 @@ run_generate(const struct run_opts *o, struct model *m)
 		if (model_ctx_n_past(ctx) == model_ctx_n_ctx(ctx))
 			break;
 		if (model_eval(ctx, &id, 1, NULL, e, sizeof(e)) != 0)
-			run_errx(1, "%s", e);
+			pwr_tool_errx(1, "%s", e);
 	}
 	t2 = run_now();
 	if ((r = tok_stream_flush(&ts, out, sizeof(out))) > 0)
@@ -422,13 +389,13 @@ main(int argc, char **argv)
 
 	run_args(argc, argv, &o);
 	if ((fd = open(o.ro_model, O_RDONLY)) == -1)
-		run_err(1, "%s", o.ro_model);
+		pwr_tool_err(1, "%s", o.ro_model);
 	if ((r = gguf_open_fd(fd, &g, e, sizeof(e))) != 0)
-		run_errx(1, "%s: %s", o.ro_model,
+		pwr_tool_errx(1, "%s: %s", o.ro_model,
 		    r == PWR_ERR_INVALID_FORMAT ? e : pwr_err(r));
 	close(fd);
 	if ((r = model_load(g, &m, e, sizeof(e))) != 0)
-		run_errx(1, "%s: %s", o.ro_model,
+		pwr_tool_errx(1, "%s: %s", o.ro_model,
 		    r == PWR_ERR_ALLOC_FAIL ? pwr_err(r) : e);
 	run_generate(&o, m);
 	model_free(m);

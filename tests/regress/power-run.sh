@@ -17,6 +17,21 @@ for kv in f32 f16; do
 	printf '\n' | cat "$WANT" - | cmp -s - "$OBJ/out" ||
 	    fail "greedy story differs ($kv KV): $(head -c 200 "$OBJ/out")"
 done
+# Two threads, small prompt batches and layer streaming change nothing,
+# with the SIMD kernels and with the scalar ones.
+for env in "" "POWER_NO_SIMD=1"; do
+	for opts in "-t 2" "-t 2 --stream -b 3" "--stream"; do
+		env $env "$RUN" -m "$MODEL" -p "Once upon a time" -n 60 \
+		    --temp 0 --kv-type f32 $opts >"$OBJ/alt" 2>"$OBJ/alt.err" ||
+		    fail "power-run $opts: $(cat "$OBJ/alt.err")"
+		env $env "$RUN" -m "$MODEL" -p "Once upon a time" -n 60 \
+		    --temp 0 --kv-type f32 >"$OBJ/one" 2>/dev/null ||
+		    fail "power-run failed"
+		cmp -s "$OBJ/one" "$OBJ/alt" ||
+		    fail "$env power-run $opts differs: $(cat "$OBJ/alt")"
+	done
+done
+
 grep -q '^power-run: prompt: 1 tokens in .* tokens/s$' "$OBJ/err" ||
     fail "no prompt speed: $(cat "$OBJ/err")"
 grep -q '^power-run: generation: 200 tokens in .* tokens/s$' "$OBJ/err" ||
