@@ -518,9 +518,14 @@ qd_bits5(const u_char *qh)
 			    3, 3, 3, 3, 3, 3, 3, 3);
 	const __m256i	bit = _mm256_set1_epi64x(0x8040201008040201LL);
 	__m256i		v;
+	uint32_t	bits;
 
-	/* A broadcast from memory costs no shuffle. */
-	v = _mm256_castps_si256(_mm256_broadcast_ss((const float *)qh));
+	/*
+	 * qh sits at byte 2 or 4 of the block: copy it out rather than
+	 * load a misaligned float (compilers still emit one broadcast).
+	 */
+	memcpy(&bits, qh, sizeof(bits));
+	v = _mm256_set1_epi32((int)bits);
 	v = _mm256_shuffle_epi8(v, shuf);
 	v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
 	return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
