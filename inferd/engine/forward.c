@@ -615,16 +615,10 @@ fwd_softmax(float *x, uint32_t n, float scale)
 static int
 fwd_act_class(uint32_t type)
 {
-	switch (type) {
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	switch (qd_act_class(type)) {
+	case QD_ACT_B32:
 		return FWD_A32;
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		return FWD_A256;
 	default:
 		return -1;

@@ -336,20 +336,12 @@ qd_avx2_quantize(uint32_t type, const float *x, void *xa, size_t n)
 QD_INLINE int
 qd_family(uint32_t type)
 {
-	switch (type) {
-	case GGUF_TYPE_F32:
-	case GGUF_TYPE_F16:
-	case GGUF_TYPE_BF16:
+	switch (qd_act_class(type)) {
+	case QD_ACT_FLOAT:
 		return QD_FLOAT;
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	case QD_ACT_B32:
 		return QD_B32;
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		return QD_K;
 	default:
 		return QD_NONE;

@@ -269,17 +269,11 @@ qd512_q_b256(const float *x, struct qd_b256 *b, size_t nb)
 int
 qd_avx512_quantize(uint32_t type, const float *x, void *xa, size_t n)
 {
-	switch (type) {
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	switch (qd_act_class(type)) {
+	case QD_ACT_B32:
 		qd512_q_b32(x, xa, n / QD_B32_VALUES);
 		break;
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		qd512_q_b256(x, xa, n / QD_B256_VALUES);
 		break;
 	default:

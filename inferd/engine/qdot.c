@@ -38,6 +38,7 @@ static int		qd_chosen = -1;
 
 static int	qd_cpu_level(void);
 static float	qd_f16(const u_char *);
+static float	qd_scale(const float *, size_t, float *);
 static void	qd_q_b32(const float *, struct qd_b32 *, size_t);
 static void	qd_q_b256(const float *, struct qd_b256 *, size_t);
 static float	qd_dot_ref(uint32_t, const u_char *, const void *, size_t);
@@ -110,57 +111,45 @@ qd_level_name(enum qd_level l)
 int
 qd_supported(uint32_t type)
 {
-	switch (type) {
-	case GGUF_TYPE_F32:
-	case GGUF_TYPE_F16:
-	case GGUF_TYPE_BF16:
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
-		return 1;
-	default:
-		return 0;
-	}
+	return qd_act_class(type) != QD_ACT_NONE;
 }
 
 size_t
 qd_act_bytes(uint32_t type, size_t n)
 {
-	switch (type) {
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	switch (qd_act_class(type)) {
+	case QD_ACT_B32:
 		return n / QD_B32_VALUES * sizeof(struct qd_b32);
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		return n / QD_B256_VALUES * sizeof(struct qd_b256);
 	default:
 		return n * sizeof(float);
 	}
 }
 
+/* The scale of n activations (d = max|x| / 127) and its inverse. */
+static float
+qd_scale(const float *x, size_t n, float *d)
+{
+	float	amax = 0;
+	size_t	j;
+
+	for (j = 0; j < n; j++)
+		if (fabsf(x[j]) > amax)
+			amax = fabsf(x[j]);
+	*d = amax / 127.0f;
+	return *d != 0 ? 1.0f / *d : 0.0f;
+}
+
 static void
 qd_q_b32(const float *x, struct qd_b32 *b, size_t nb)
 {
-	float		amax, id;
+	float		id;
 	size_t		i, j;
 	int		sum, q;
 
 	for (i = 0; i < nb; i++, x += 32, b++) {
-		amax = 0;
-		for (j = 0; j < 32; j++)
-			if (fabsf(x[j]) > amax)
-				amax = fabsf(x[j]);
-		b->d = amax / 127.0f;
-		id = b->d != 0 ? 1.0f / b->d : 0.0f;
+		id = qd_scale(x, 32, &b->d);
 		sum = 0;
 		for (j = 0; j < 32; j++) {
 			q = (int)nearbyintf(x[j] * id);
@@ -174,17 +163,12 @@ qd_q_b32(const float *x, struct qd_b32 *b, size_t nb)
 static void
 qd_q_b256(const float *x, struct qd_b256 *b, size_t nb)
 {
-	float		amax, id;
+	float		id;
 	size_t		i, j;
 	int		q;
 
 	for (i = 0; i < nb; i++, x += 256, b++) {
-		amax = 0;
-		for (j = 0; j < 256; j++)
-			if (fabsf(x[j]) > amax)
-				amax = fabsf(x[j]);
-		b->d = amax / 127.0f;
-		id = b->d != 0 ? 1.0f / b->d : 0.0f;
+		id = qd_scale(x, 256, &b->d);
 		memset(b->bsums, 0, sizeof(b->bsums));
 		for (j = 0; j < 256; j++) {
 			q = (int)nearbyintf(x[j] * id);
@@ -197,17 +181,11 @@ qd_q_b256(const float *x, struct qd_b256 *b, size_t nb)
 void
 qd_quantize_ref(uint32_t type, const float *x, void *xa, size_t n)
 {
-	switch (type) {
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	switch (qd_act_class(type)) {
+	case QD_ACT_B32:
 		qd_q_b32(x, xa, n / 32);
 		break;
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		qd_q_b256(x, xa, n / 256);
 		break;
 	default:
@@ -396,16 +374,10 @@ qd_dot_k(uint32_t type, const u_char *w, const struct qd_b256 *a,
 static float
 qd_dot_ref(uint32_t type, const u_char *w, const void *xa, size_t n)
 {
-	switch (type) {
-	case GGUF_TYPE_Q8_0:
-	case GGUF_TYPE_Q4_0:
-	case GGUF_TYPE_Q4_1:
-	case GGUF_TYPE_Q5_0:
-	case GGUF_TYPE_Q5_1:
+	switch (qd_act_class(type)) {
+	case QD_ACT_B32:
 		return qd_dot_b32(type, w, xa, n / 32);
-	case GGUF_TYPE_Q4_K:
-	case GGUF_TYPE_Q5_K:
-	case GGUF_TYPE_Q6_K:
+	case QD_ACT_B256:
 		return qd_dot_k(type, w, xa, n / 256);
 	default:
 		return quant_dot(type, w, xa, n);

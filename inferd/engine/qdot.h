@@ -54,6 +54,38 @@ struct qd_b256 {
 	int8_t	qs[256];
 };
 
+/* Which activation row a weight type reads. */
+enum qd_act {
+	QD_ACT_NONE = 0,	/* no kernel for the type */
+	QD_ACT_FLOAT,		/* F32 F16 BF16: the floats */
+	QD_ACT_B32,		/* struct qd_b32 */
+	QD_ACT_B256		/* struct qd_b256 */
+};
+
+/* Inline: the SIMD files use it and link before the library. */
+static inline enum qd_act
+qd_act_class(uint32_t type)
+{
+	switch (type) {
+	case GGUF_TYPE_F32:
+	case GGUF_TYPE_F16:
+	case GGUF_TYPE_BF16:
+		return QD_ACT_FLOAT;
+	case GGUF_TYPE_Q8_0:
+	case GGUF_TYPE_Q4_0:
+	case GGUF_TYPE_Q4_1:
+	case GGUF_TYPE_Q5_0:
+	case GGUF_TYPE_Q5_1:
+		return QD_ACT_B32;
+	case GGUF_TYPE_Q4_K:
+	case GGUF_TYPE_Q5_K:
+	case GGUF_TYPE_Q6_K:
+		return QD_ACT_B256;
+	default:
+		return QD_ACT_NONE;
+	}
+}
+
 enum qd_level {
 	QD_SCALAR = 0,
 	QD_AVX2,		/* AVX2 + FMA + F16C */
