@@ -64,7 +64,7 @@
 enum { FWD_A32, FWD_A256, FWD_NACT };
 
 struct fwd_span {
-	uintptr_t	 s_start;	/* page-aligned */
+	const void	*s_start;
 	size_t		 s_len;
 };
 
@@ -110,7 +110,6 @@ struct model_ctx {
 
 /* Products run on the pool: up to three weights on one input. */
 struct fwd_mm {
-	struct model_ctx	*mm_c;
 	struct qd_gemm		 mm_g[3];
 	int			 mm_n;
 	int			 mm_swiglu;	/* gate, up: hb = silu(g) * u */
@@ -121,7 +120,6 @@ static void	fwd_time(struct model_ctx *, enum model_stage, uint64_t *);
 static size_t	fwd_buf_floats(const struct model_ctx *, uint32_t);
 static void	fwd_free_buffers(struct model_ctx *);
 static int	fwd_spans(struct model_ctx *, char *, size_t);
-static void	fwd_span_add(struct fwd_span *, const struct model_weight *);
 static void	fwd_advise(const void *, size_t, int);
 static void	fwd_rmsnorm(float *, const float *, const float *, uint32_t,
 		    float);
@@ -220,35 +218,11 @@ fwd_buf_floats(const struct model_ctx *c, uint32_t per_row)
 	return (size_t)c->c_n_batch * per_row;
 }
 
-static void
-fwd_span_add(struct fwd_span *s, const struct model_weight *w)
-{
-	uintptr_t	a, b;
-
-	if (w->w_data == NULL)
-		return;
-	a = (uintptr_t)w->w_data;
-	b = a + (size_t)w->w_nrows * w->w_rowbytes;
-	if (s->s_len == 0) {
-		s->s_start = a;
-		s->s_len = b - a;
-		return;
-	}
-	if (a < s->s_start) {
-		s->s_len += s->s_start - a;
-		s->s_start = a;
-	}
-	if (b > s->s_start + s->s_len)
-		s->s_len = b - s->s_start;
-}
-
 /* Each layer's bytes in the mapping, and the classifier's chunk size. */
 static int
 fwd_spans(struct model_ctx *c, char *err, size_t errlen)
 {
 	const struct model	*m = c->c_model;
-	const struct model_layer *l;
-	struct fwd_span		*s;
 	uint64_t		 unit;
 	uint32_t		 il;
 
@@ -258,22 +232,9 @@ fwd_spans(struct model_ctx *c, char *err, size_t errlen)
 	if ((c->c_spans = calloc(m->m_hp.hp_n_layer,
 	    sizeof(*c->c_spans))) == NULL)
 		return PWR_ERR_ALLOC_FAIL;
-	for (il = 0; il < m->m_hp.hp_n_layer; il++) {
-		l = &m->m_layers[il];
-		s = &c->c_spans[il];
-		fwd_span_add(s, &l->l_attn_norm);
-		fwd_span_add(s, &l->l_wq);
-		fwd_span_add(s, &l->l_wk);
-		fwd_span_add(s, &l->l_wv);
-		fwd_span_add(s, &l->l_wo);
-		fwd_span_add(s, &l->l_bq);
-		fwd_span_add(s, &l->l_bk);
-		fwd_span_add(s, &l->l_bv);
-		fwd_span_add(s, &l->l_ffn_norm);
-		fwd_span_add(s, &l->l_gate);
-		fwd_span_add(s, &l->l_up);
-		fwd_span_add(s, &l->l_down);
-	}
+	for (il = 0; il < m->m_hp.hp_n_layer; il++)
+		model_layer_extent(m, il, &c->c_spans[il].s_start,
+		    &c->c_spans[il].s_len);
 	unit = model_stream_unit_bytes(m);
 	c->c_out_chunk = (uint32_t)(unit / m->m_output.w_rowbytes);
 	if (c->c_out_chunk == 0)
@@ -752,7 +713,6 @@ fwd_matmul(struct model_ctx *c, const struct model_weight *w0,
 	int				 done[FWD_NACT] = { 0 }, i;
 
 	memset(&mm, 0, sizeof(mm));
-	mm.mm_c = c;
 	mm.mm_swiglu = swiglu;
 	for (i = 0; i < 3 && w[i] != NULL; i++) {
 		xa = fwd_quantize(c, w[i]->w_type, x, n, nb, &xs, done);
@@ -908,7 +868,7 @@ fwd_output(struct model_ctx *c, const float *xn, uint32_t nb, float *out)
 	struct model_weight		 part;
 	uint32_t			 r, n, nv = m->m_hp.hp_n_vocab;
 	uint32_t			 ne = m->m_hp.hp_n_embd;
-	size_t				 xs, t;
+	size_t				 xs;
 	const void			*xa;
 	struct fwd_mm			 mm;
 	int				 done[FWD_NACT] = { 0 };
@@ -931,13 +891,11 @@ fwd_output(struct model_ctx *c, const float *xn, uint32_t nb, float *out)
 		    (size_t)r * w->w_rowbytes;
 		part.w_nrows = n;
 		memset(&mm, 0, sizeof(mm));
-		mm.mm_c = c;
 		fwd_mm_add(&mm, &part, xa, xs, nb, out + r, nv);
 		pool_run(c->c_pool, fwd_mm_job, &mm);
 		fwd_advise(part.w_data, (size_t)n * w->w_rowbytes,
 		    MADV_DONTNEED);
 	}
-	(void)t;
 }
 
 /*
@@ -968,20 +926,20 @@ fwd_pass(struct model_ctx *c, const int32_t *tokens, uint32_t nb,
 	}
 	fwd_rope_angles(c, c->c_pos0, nb);
 	if (c->c_stream)
-		fwd_advise((const void *)c->c_spans[0].s_start,
-		    c->c_spans[0].s_len, MADV_WILLNEED);
+		fwd_advise(c->c_spans[0].s_start, c->c_spans[0].s_len,
+		    MADV_WILLNEED);
 	fwd_time(c, MODEL_STAGE_OTHER, &t0);
 	for (il = 0; il < hp->hp_n_layer; il++) {
 		if (c->c_stream && il + 1 < hp->hp_n_layer) {
 			s = &c->c_spans[il + 1];
-			fwd_advise((const void *)s->s_start, s->s_len,
+			fwd_advise(s->s_start, s->s_len,
 			    MADV_WILLNEED);
 		}
 		fwd_layer(c, il);
 		if (c->c_stream) {
 			t0 = c->c_timing ? fwd_now() : 0;
 			s = &c->c_spans[il];
-			fwd_advise((const void *)s->s_start, s->s_len,
+			fwd_advise(s->s_start, s->s_len,
 			    MADV_DONTNEED);
 			fwd_time(c, MODEL_STAGE_OTHER, &t0);
 		}

@@ -449,15 +449,58 @@ model_wbytes(const struct model_weight *w)
 	return w->w_data == NULL ? 0 : (uint64_t)w->w_nrows * w->w_rowbytes;
 }
 
+/* A layer's weights, every one (absent biases have no data). */
+static void
+model_layer_list(const struct model_layer *l,
+    const struct model_weight *w[MODEL_LAYER_WEIGHTS])
+{
+	w[0] = &l->l_attn_norm;
+	w[1] = &l->l_wq;
+	w[2] = &l->l_wk;
+	w[3] = &l->l_wv;
+	w[4] = &l->l_wo;
+	w[5] = &l->l_bq;
+	w[6] = &l->l_bk;
+	w[7] = &l->l_bv;
+	w[8] = &l->l_ffn_norm;
+	w[9] = &l->l_gate;
+	w[10] = &l->l_up;
+	w[11] = &l->l_down;
+}
+
 static uint64_t
 model_layer_bytes(const struct model_layer *l)
 {
-	return model_wbytes(&l->l_attn_norm) + model_wbytes(&l->l_wq) +
-	    model_wbytes(&l->l_wk) + model_wbytes(&l->l_wv) +
-	    model_wbytes(&l->l_wo) + model_wbytes(&l->l_bq) +
-	    model_wbytes(&l->l_bk) + model_wbytes(&l->l_bv) +
-	    model_wbytes(&l->l_ffn_norm) + model_wbytes(&l->l_gate) +
-	    model_wbytes(&l->l_up) + model_wbytes(&l->l_down);
+	const struct model_weight	*w[MODEL_LAYER_WEIGHTS];
+	uint64_t			 sum = 0;
+	size_t				 i;
+
+	model_layer_list(l, w);
+	for (i = 0; i < MODEL_LAYER_WEIGHTS; i++)
+		sum += model_wbytes(w[i]);
+	return sum;
+}
+
+void
+model_layer_extent(const struct model *m, uint32_t il, const void **start,
+    size_t *len)
+{
+	const struct model_weight	*w[MODEL_LAYER_WEIGHTS];
+	uintptr_t			 a = UINTPTR_MAX, b = 0, p;
+	size_t				 i;
+
+	model_layer_list(&m->m_layers[il], w);
+	for (i = 0; i < MODEL_LAYER_WEIGHTS; i++) {
+		if (w[i]->w_data == NULL)
+			continue;
+		p = (uintptr_t)w[i]->w_data;
+		if (p < a)
+			a = p;
+		if (p + model_wbytes(w[i]) > b)
+			b = p + model_wbytes(w[i]);
+	}
+	*start = (const void *)a;
+	*len = b > a ? b - a : 0;
 }
 
 uint64_t

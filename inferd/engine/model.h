@@ -68,6 +68,8 @@ struct model_weight {
 	const void	*w_data;
 };
 
+#define MODEL_LAYER_WEIGHTS	12	/* members of struct model_layer */
+
 struct model_layer {
 	struct model_weight	 l_attn_norm;
 	struct model_weight	 l_wq, l_wk, l_wv, l_wo;
@@ -166,6 +168,12 @@ void	 model_ctx_stats_reset(struct model_ctx *);
  * The bandwidth bound is this divided by the read bandwidth.
  */
 uint64_t model_ctx_decode_bytes(const struct model_ctx *);
+/*
+ * The bytes of the model's mapping that layer il's weights span, for
+ * streaming them out and in.
+ */
+void	 model_layer_extent(const struct model *, uint32_t il,
+	    const void **start, size_t *len);
 /* Bytes of weights a token multiplies (no KV). */
 uint64_t model_weight_bytes(const struct model *);
 /*

@@ -242,38 +242,37 @@ static float
 qd_dot_b32(uint32_t type, const u_char *w, const struct qd_b32 *a,
     size_t nb)
 {
-	uint32_t	qh;
-	float		sum = 0;
-	size_t		i, j;
-	int		isum, v[32], lo, hi;
+	const u_char	*q;
+	uint32_t	 qh;
+	float		 sum = 0;
+	size_t		 i, j, bb = quant_block_bytes(type);
+	int		 isum, v[32], lo, has_min;
 
-	for (i = 0; i < nb; i++, a++) {
+	/* Q4_1 and Q5_1 carry a minimum after d; Q4_0, Q5_0 an offset. */
+	has_min = type == GGUF_TYPE_Q4_1 || type == GGUF_TYPE_Q5_1;
+	lo = type == GGUF_TYPE_Q4_0 ? 8 : type == GGUF_TYPE_Q5_0 ? 16 : 0;
+	for (i = 0; i < nb; i++, a++, w += bb) {
+		q = w + (has_min ? 4 : 2);
 		switch (type) {
 		case GGUF_TYPE_Q8_0:
 			for (j = 0; j < 32; j++)
-				v[j] = (int8_t)w[2 + j];
+				v[j] = (int8_t)q[j];
 			break;
 		case GGUF_TYPE_Q4_0:
 		case GGUF_TYPE_Q4_1:
-			lo = type == GGUF_TYPE_Q4_0 ? 8 : 0;
 			for (j = 0; j < 16; j++) {
-				v[j] = (w[(type == GGUF_TYPE_Q4_0 ? 2 : 4) +
-				    j] & 0xf) - lo;
-				v[j + 16] = (w[(type == GGUF_TYPE_Q4_0 ?
-				    2 : 4) + j] >> 4) - lo;
+				v[j] = (q[j] & 0xf) - lo;
+				v[j + 16] = (q[j] >> 4) - lo;
 			}
 			break;
 		case GGUF_TYPE_Q5_0:
 		case GGUF_TYPE_Q5_1:
-			hi = type == GGUF_TYPE_Q5_0 ? 2 : 4;
-			lo = type == GGUF_TYPE_Q5_0 ? 16 : 0;
-			qh = (uint32_t)w[hi] | (uint32_t)w[hi + 1] << 8 |
-			    (uint32_t)w[hi + 2] << 16 |
-			    (uint32_t)w[hi + 3] << 24;
+			qh = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+			    (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
 			for (j = 0; j < 16; j++) {
-				v[j] = ((w[hi + 4 + j] & 0xf) |
+				v[j] = ((q[4 + j] & 0xf) |
 				    (int)((qh >> j) & 1) << 4) - lo;
-				v[j + 16] = ((w[hi + 4 + j] >> 4) |
+				v[j + 16] = ((q[4 + j] >> 4) |
 				    (int)((qh >> (j + 16)) & 1) << 4) - lo;
 			}
 			break;
@@ -282,9 +281,8 @@ qd_dot_b32(uint32_t type, const u_char *w, const struct qd_b32 *a,
 		for (j = 0; j < 32; j++)
 			isum += v[j] * a->qs[j];
 		sum += qd_f16(w) * a->d * (float)isum;
-		if (type == GGUF_TYPE_Q4_1 || type == GGUF_TYPE_Q5_1)
+		if (has_min)
 			sum += qd_f16(w + 2) * a->s;
-		w += quant_block_bytes(type);
 	}
 	return sum;
 }
@@ -296,10 +294,10 @@ qd_dot_k(uint32_t type, const u_char *w, const struct qd_b256 *a,
 {
 	const u_char	*ql, *qh;
 	float		 sum = 0;
-	size_t		 i, j, l, h;
+	size_t		 i, j, l, h, bb = quant_block_bytes(type);
 	int		 v[256], sc[16], m[8], sumi, summ, isub;
 
-	for (i = 0; i < nb; i++, a++) {
+	for (i = 0; i < nb; i++, a++, w += bb) {
 		switch (type) {
 		case GGUF_TYPE_Q4_K:
 			qd_k4_scales(w + 4, sc, m);
@@ -366,7 +364,6 @@ qd_dot_k(uint32_t type, const u_char *w, const struct qd_b256 *a,
 			sum += qd_f16(w) * a->d * (float)sumi -
 			    qd_f16(w + 2) * a->d * (float)summ;
 		}
-		w += quant_block_bytes(type);
 	}
 	return sum;
 }
