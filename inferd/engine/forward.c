@@ -96,6 +96,7 @@ struct model_ctx {
 	float			*c_scores;	/* per thread: rows x n_ctx */
 	size_t			 c_score_rows;
 	float			*c_logits;	/* n_vocab */
+	float			*c_pooled;	/* model_embed's sum, or NULL */
 	double			*c_inv_freq;	/* rope_dims / 2 */
 
 	/* Layer streaming: each layer's pages, the classifier's chunks. */
@@ -144,6 +145,7 @@ static void	fwd_matmul(struct model_ctx *, const struct model_weight *,
 		    const float *, size_t, uint32_t, float *, float *, float *,
 		    int);
 static void	fwd_layer(struct model_ctx *, uint32_t);
+static void	fwd_pool(struct model_ctx *, uint32_t);
 static void	fwd_output(struct model_ctx *, const float *, uint32_t,
 		    float *);
 static void	fwd_pass(struct model_ctx *, const int32_t *, uint32_t,
@@ -445,6 +447,13 @@ model_ctx_reset(struct model_ctx *c)
 {
 	/* Old positions are overwritten before they are read again. */
 	c->c_n_past = 0;
+}
+
+void
+model_ctx_truncate(struct model_ctx *c, uint32_t n)
+{
+	if (n < c->c_n_past)
+		c->c_n_past = n;
 }
 
 const float *
@@ -945,7 +954,9 @@ fwd_pass(struct model_ctx *c, const int32_t *tokens, uint32_t nb,
 		}
 	}
 	t0 = c->c_timing ? fwd_now() : 0;
-	if (all != NULL) {
+	if (c->c_pooled != NULL)
+		fwd_pool(c, nb);
+	else if (all != NULL) {
 		for (t = 0; t < nb; t++)
 			fwd_rmsnorm(c->c_xb + (size_t)t * ne,
 			    c->c_x + (size_t)t * ne, m->m_out_norm.w_data, ne,
@@ -988,5 +999,73 @@ model_eval(struct model_ctx *c, const int32_t *tokens, size_t n, float *all,
 	if (all != NULL)
 		memcpy(c->c_logits, all + (n - 1) * n_vocab,
 		    n_vocab * sizeof(float));
+	return 0;
+}
+
+/*
+ * An embedding pass: the final norm of each token's hidden state goes
+ * into the pooled vector instead of through the classifier.
+ */
+static void
+fwd_pool(struct model_ctx *c, uint32_t nb)
+{
+	const struct model		*m = c->c_model;
+	const struct model_hparams	*hp = &m->m_hp;
+	uint32_t			 t, i, ne = hp->hp_n_embd;
+	const float			*x;
+
+	for (t = 0; t < nb; t++) {
+		if ((hp->hp_pooling == MODEL_POOLING_CLS &&
+		    c->c_pos0 + t != 0) ||
+		    (hp->hp_pooling == MODEL_POOLING_LAST && t + 1 != nb))
+			continue;
+		fwd_rmsnorm(c->c_xb, c->c_x + (size_t)t * ne,
+		    m->m_out_norm.w_data, ne, hp->hp_rms_eps);
+		x = c->c_xb;
+		if (hp->hp_pooling == MODEL_POOLING_MEAN)
+			for (i = 0; i < ne; i++)
+				c->c_pooled[i] += x[i];
+		else
+			memcpy(c->c_pooled, x, ne * sizeof(float));
+	}
+}
+
+int
+model_embed(struct model_ctx *c, const int32_t *tokens, size_t n, float *out,
+    char *err, size_t errlen)
+{
+	const struct model_hparams	*hp = &c->c_model->m_hp;
+	uint32_t			 nb, i, ne = hp->hp_n_embd;
+	double				 ss = 0;
+	size_t				 k;
+	float				 scale;
+
+	memset(out, 0, ne * sizeof(float));
+	model_ctx_reset(c);
+	if (n == 0)
+		return fwd_errf(err, errlen, "no tokens to embed");
+	if (n > c->c_n_ctx)
+		return fwd_errf(err, errlen, "context length exceeded: %zu "
+		    "tokens, the context holds %u", n, c->c_n_ctx);
+	for (k = 0; k < n; k++)
+		if (tokens[k] < 0 || (uint32_t)tokens[k] >= hp->hp_n_vocab)
+			return fwd_errf(err, errlen, "token %zu: id %d is not "
+			    "in the vocabulary (0..%u)", k, tokens[k],
+			    hp->hp_n_vocab - 1);
+	c->c_pooled = out;
+	for (k = 0; k < n; k += nb) {
+		nb = n - k < c->c_n_batch ? (uint32_t)(n - k) : c->c_n_batch;
+		fwd_pass(c, tokens + k, nb, NULL, 0);
+	}
+	c->c_pooled = NULL;
+	model_ctx_reset(c);
+	if (hp->hp_pooling == MODEL_POOLING_MEAN)
+		for (i = 0; i < ne; i++)
+			out[i] /= (float)n;
+	for (i = 0; i < ne; i++)
+		ss += (double)out[i] * out[i];
+	scale = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+	for (i = 0; i < ne; i++)
+		out[i] *= scale;
 	return 0;
 }

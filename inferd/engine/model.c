@@ -156,7 +156,7 @@ model_hparams(struct gguf *g, struct model_hparams *hp, char *err,
     size_t errlen)
 {
 	const char	*a = hp->hp_arch_name;
-	uint32_t	 vlen = 0;
+	uint32_t	 vlen = 0, pool;
 	int		 r;
 
 	if ((r = model_hp_u32(g, a, "context_length", 1, MODEL_MAX_CTX,
@@ -208,6 +208,13 @@ model_hparams(struct gguf *g, struct model_hparams *hp, char *err,
 	    (r = model_hp_f32(g, a, "attention.layer_norm_rms_epsilon",
 	    0, 1.0f, &hp->hp_rms_eps, 0, err, errlen)) != 0)
 		return r;
+	/* 0 none and 4 rank have no vector of their own: pool the mean. */
+	pool = 1;
+	if ((r = model_hp_u32(g, a, "pooling_type", 0, 4, &pool, 0, err,
+	    errlen)) != 0)
+		return r;
+	hp->hp_pooling = pool == 2 ? MODEL_POOLING_CLS :
+	    pool == 3 ? MODEL_POOLING_LAST : MODEL_POOLING_MEAN;
 	return model_rope_scaling(g, hp, err, errlen);
 }
 
@@ -441,6 +448,12 @@ const char *
 model_arch_name(const struct model *m)
 {
 	return m->m_hp.hp_arch_name;
+}
+
+enum model_pooling
+model_pooling(const struct model *m)
+{
+	return (enum model_pooling)m->m_hp.hp_pooling;
 }
 
 static uint64_t

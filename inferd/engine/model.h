@@ -56,6 +56,7 @@ struct model_hparams {
 	float		 hp_rope_base;
 	float		 hp_rope_freq_scale;	/* 1 / linear factor */
 	float		 hp_rms_eps;
+	uint32_t	 hp_pooling;		/* enum model_pooling */
 };
 
 /* One weight tensor as the kernels see it: rows of ne0 values. */
@@ -153,6 +154,29 @@ void	 model_ctx_reset(struct model_ctx *);
 int	 model_eval(struct model_ctx *, const int32_t *tokens, size_t n,
 	    float *all, char *err, size_t errlen);
 const float *model_ctx_logits(const struct model_ctx *);
+/*
+ * Keep the first n positions of the sequence (n <= n_past): the next
+ * token is evaluated at position n, over the cache of those before.
+ */
+void	 model_ctx_truncate(struct model_ctx *, uint32_t n);
+
+/* How an embedding pools the hidden states of its tokens. */
+enum model_pooling {
+	MODEL_POOLING_MEAN = 1,
+	MODEL_POOLING_CLS,		/* the first token */
+	MODEL_POOLING_LAST		/* the last token */
+};
+
+/* The GGUF's <arch>.pooling_type (1 mean, 2 cls, 3 last); else mean. */
+enum model_pooling model_pooling(const struct model *);
+/*
+ * An embedding: the context is reset, the n tokens evaluated from
+ * position 0 without the classifier, their final-norm hidden states
+ * pooled and L2-normalised into out (n_embd floats).  The context is
+ * left reset.  Errors as model_eval (PWR_ERR_RANGE with err).
+ */
+int	 model_embed(struct model_ctx *, const int32_t *tokens, size_t n,
+	    float *out, char *err, size_t errlen);
 uint32_t model_ctx_threads(const struct model_ctx *);
 uint32_t model_ctx_batch(const struct model_ctx *);
 int	 model_ctx_streaming(const struct model_ctx *);

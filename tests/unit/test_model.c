@@ -720,6 +720,97 @@ test_context_limits(void)
 	tm_unload(&tl);
 }
 
+/*
+ * Truncating the sequence and evaluating again gives the same bits, and
+ * an embedding is the final-norm hidden state: the classifier applied
+ * to it gives the logits up to a scale.
+ */
+static void
+test_truncate_embed(void)
+{
+	struct model_ctx	*ctx;
+	struct tm_loaded	 tl;
+	const struct model_weight *w;
+	char			 err[256];
+	int32_t			 ids[8] = { 1, 403, 407, 261, 378, 1, 9, 30 };
+	float			*l1, *e, *e2, *row, *z;
+	double			 zz = 0, lz = 0, d, dmax = 0, lmax = 0, n2 = 0;
+	uint32_t		 nv, ne, v, i;
+
+	CU_ASSERT_FATAL(tm_load("../../models/stories260K.gguf", &tl, err,
+	    sizeof(err)) == 0);
+	CU_ASSERT_FATAL(model_ctx_new(tl.tl_model, NULL, &ctx, err,
+	    sizeof(err)) == 0);
+	nv = tl.tl_model->m_hp.hp_n_vocab;
+	ne = tl.tl_model->m_hp.hp_n_embd;
+	CU_ASSERT_EQUAL(model_pooling(tl.tl_model), MODEL_POOLING_MEAN);
+	l1 = calloc(nv, sizeof(float));
+	e = calloc(ne, sizeof(float));
+	e2 = calloc(ne, sizeof(float));
+	row = calloc(ne, sizeof(float));
+	z = calloc(nv, sizeof(float));
+	CU_ASSERT_FATAL(l1 != NULL && e != NULL && e2 != NULL &&
+	    row != NULL && z != NULL);
+
+	CU_ASSERT_FATAL(model_eval(ctx, ids, 6, NULL, err, sizeof(err)) == 0);
+	memcpy(l1, model_ctx_logits(ctx), nv * sizeof(float));
+	CU_ASSERT_FATAL(model_eval(ctx, ids + 6, 2, NULL, err,
+	    sizeof(err)) == 0);
+	model_ctx_truncate(ctx, 5);
+	CU_ASSERT_EQUAL(model_ctx_n_past(ctx), 5);
+	model_ctx_truncate(ctx, 7);		/* never grows */
+	CU_ASSERT_EQUAL(model_ctx_n_past(ctx), 5);
+	CU_ASSERT_FATAL(model_eval(ctx, ids + 5, 1, NULL, err,
+	    sizeof(err)) == 0);
+	CU_ASSERT(memcmp(l1, model_ctx_logits(ctx), nv * sizeof(float)) == 0);
+
+	/* One token: mean pooling is that token's normalised state. */
+	CU_ASSERT_FATAL(model_embed(ctx, ids + 1, 1, e, err,
+	    sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(model_ctx_n_past(ctx), 0);
+	for (i = 0; i < ne; i++)
+		n2 += (double)e[i] * e[i];
+	CU_ASSERT_DOUBLE_EQUAL(n2, 1.0, 1e-5);
+	CU_ASSERT_FATAL(model_eval(ctx, ids + 1, 1, NULL, err,
+	    sizeof(err)) == 0);
+	w = &tl.tl_model->m_output;
+	for (v = 0; v < nv; v++) {
+		quant_dequant_row(w->w_type, (const u_char *)w->w_data +
+		    (size_t)v * w->w_rowbytes, row, ne);
+		for (z[v] = 0, i = 0; i < ne; i++)
+			z[v] += row[i] * e[i];
+		zz += (double)z[v] * z[v];
+		lz += (double)z[v] * model_ctx_logits(ctx)[v];
+	}
+	for (v = 0; v < nv; v++) {
+		d = fabs(model_ctx_logits(ctx)[v] - lz / zz * z[v]);
+		dmax = d > dmax ? d : dmax;
+		d = fabs(model_ctx_logits(ctx)[v]);
+		lmax = d > lmax ? d : lmax;
+	}
+	CU_ASSERT(dmax < 1e-3 * lmax);
+
+	/* Mean of several; the same input gives the same bits. */
+	CU_ASSERT_FATAL(model_embed(ctx, ids, 8, e, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(model_embed(ctx, ids, 8, e2, err, sizeof(err)) == 0);
+	CU_ASSERT(memcmp(e, e2, ne * sizeof(float)) == 0);
+	CU_ASSERT_FATAL(model_embed(ctx, ids, 7, e2, err, sizeof(err)) == 0);
+	CU_ASSERT(memcmp(e, e2, ne * sizeof(float)) != 0);
+	CU_ASSERT_EQUAL(model_embed(ctx, ids, 0, e2, err, sizeof(err)),
+	    PWR_ERR_RANGE);
+	ids[3] = (int32_t)nv;
+	CU_ASSERT_EQUAL(model_embed(ctx, ids, 8, e2, err, sizeof(err)),
+	    PWR_ERR_RANGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not in the vocabulary"));
+	free(l1);
+	free(e);
+	free(e2);
+	free(row);
+	free(z);
+	model_ctx_free(ctx);
+	tm_unload(&tl);
+}
+
 /* Hyper-parameters of the bundled model come from its metadata. */
 static void
 test_hparams(void)
@@ -779,6 +870,8 @@ model_suite(void)
 		    test_tiny_models },
 		{ "threads, batch sizes and streaming give the same bits",
 		    test_identical_variants },
+		{ "truncated sequences and embeddings",
+		    test_truncate_embed },
 	};
 	CU_pSuite	s;
 	size_t		i;
