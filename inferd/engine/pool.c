@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,10 +40,14 @@
  * Sleepers announce themselves before their last look, and wakers look
  * after publishing, both sequentially consistent: one of the two sees
  * the other, so no wake-up is lost and no futex call is made while
- * everybody spins.
+ * everybody spins.  Spinners yield the CPU now and then: when there are
+ * fewer free CPUs than threads (another busy process, a small VM), the
+ * thread being waited for may be queued behind the spinner on the same
+ * CPU, and without the yield every job would cost a scheduler slice.
  */
 
 #define POOL_SPIN	(1 << 15)
+#define POOL_YIELD	(1 << 10)	/* spins between two sched_yield */
 
 struct pool_worker {
 	struct pool	*w_pool;
@@ -69,8 +74,12 @@ static void	 pool_wait_change(_Atomic uint32_t *, uint32_t,
 static void	 pool_wake(_Atomic uint32_t *, int);
 
 static void
-pool_relax(void)
+pool_relax(int i)
 {
+	if (i % POOL_YIELD == POOL_YIELD - 1) {
+		(void)sched_yield();
+		return;
+	}
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_ia32_pause();
 #endif
@@ -86,7 +95,7 @@ pool_wait_change(_Atomic uint32_t *word, uint32_t old,
 	for (i = 0; i < POOL_SPIN; i++) {
 		if (atomic_load_explicit(word, memory_order_acquire) != old)
 			return;
-		pool_relax();
+		pool_relax(i);
 	}
 	atomic_fetch_add(sleepers, 1);
 	while (atomic_load(word) == old)
@@ -195,7 +204,7 @@ pool_run(struct pool *p, pool_fn fn, void *arg)
 		if (atomic_load_explicit(&p->p_pending,
 		    memory_order_acquire) == 0)
 			return;
-		pool_relax();
+		pool_relax(i);
 	}
 	atomic_store(&p->p_waiting, 1);
 	while ((left = atomic_load(&p->p_pending)) != 0)
