@@ -41,6 +41,7 @@ static int (*const suites[])(void) = {
 	qdot_suite,
 	sampler_suite,
 	model_suite,
+	template_suite,
 };
 
 const char *

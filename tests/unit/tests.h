@@ -32,6 +32,7 @@ int	qdot_suite(void);
 int	quant_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
+int	template_suite(void);
 int	tokenizer_suite(void);
 
 /* Directory holding tests/data (the source tree's). */
