@@ -130,6 +130,13 @@ const struct sandbox_rule infer_filter[] = {
 
 	/* No device here: isatty() and similar probes just fail. */
 	SC_ERRNO(ioctl, ENOTTY),
+
+	/*
+	 * glibc's qsort asks sysinfo how much memory the machine has
+	 * before it allocates a merge buffer for more than 1 KiB (sorting
+	 * a large vocabulary's merges, say); failing, it sorts in place.
+	 */
+	SC_ERRNO(sysinfo, ENOSYS),
 };
 
 const size_t infer_filter_len = sizeof(infer_filter) / sizeof(infer_filter[0]);

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -714,13 +715,21 @@ works_common(void)
 		_exit(22);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 static void
 works_infer(void)
 {
+	struct sysinfo	 si;
 	pthread_t	 t[2];
 	void		*map;
 	char		 buf[8];
-	int		 v[2] = { 0, 0 }, n, i;
+	int		 v[2] = { 0, 0 }, n, big[2048];
+	size_t		 i;
 
 	works_common();
 	map = mmap(NULL, sizeof(TEST_CONTENT) - 1, PROT_READ, MAP_SHARED,
@@ -742,6 +751,15 @@ works_infer(void)
 	/* isatty() and other probes fail quietly. */
 	if (ioctl(fx_pipe[0], FIONREAD, &n) != -1 || errno != ENOTTY)
 		_exit(35);
+	/* So does sysinfo, and glibc's qsort of more than 1 KiB copes. */
+	if (sysinfo(&si) != -1 || errno != ENOSYS)
+		_exit(36);
+	for (i = 0; i < nitems(big); i++)
+		big[i] = (int)(nitems(big) - i);
+	qsort(big, nitems(big), sizeof(big[0]), cmp_int);
+	for (i = 1; i < nitems(big); i++)
+		if (big[i - 1] > big[i])
+			_exit(37);
 }
 
 static void
