@@ -77,6 +77,8 @@ enum config_type {
 	    0, 0, NULL, 0, CONF_F_MULTI)				\
 	X(INFERUSER, "InferUser", CONF_T_NAME, "_powerinfer",		\
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
+	X(KEEPALIVE, "KeepAlive", CONF_T_INT, "0",			\
+	    0, 31536000, NULL, CONF_P_INFERD, 0)			\
 	X(KEYUSER, "KeyUser", CONF_T_NAME, "_powerkey",			\
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(KVCACHEMEMORY, "KVCacheMemory", CONF_T_INT, "0",		\
@@ -96,6 +98,10 @@ enum config_type {
 	    1, 16384, NULL, CONF_P_NETWORK, 0)				\
 	X(MAXHEADERBYTES, "MaxHeaderBytes", CONF_T_INT, "16384",	\
 	    1024, 1048576, NULL, CONF_P_NETWORK, 0)			\
+	X(MAXLOADEDMODELS, "MaxLoadedModels", CONF_T_INT, "0",	\
+	    0, 32, NULL, CONF_P_INFERD, 0)				\
+	X(MAXQUEUE, "MaxQueue", CONF_T_INT, "16",			\
+	    0, 4096, NULL, CONF_P_NETWORK, 0)				\
 	X(MODEL, "Model", CONF_T_MODEL, NULL,				\
 	    0, 0, NULL, CONF_P_PARENT, CONF_F_MULTI)			\
 	X(PIDFILE, "PidFile", CONF_T_PATH, POWER_RUNDIR "/frontd.pid",	\

@@ -236,6 +236,19 @@ proc_send(struct proc_peer *peer, uint32_t type, uint32_t peerid, int fd,
 }
 
 void
+proc_queue(struct proc_peer *peer, uint32_t type, uint32_t peerid,
+    const struct buf *b)
+{
+	int	r;
+
+	if (!peer->pp_open)
+		return;
+	if ((r = proto_compose_buf(&peer->pp_chan, type, peerid, -1, b)) != 0)
+		fatal_r(r, "compose %s to %s", proto_type_name(type),
+		    peer->pp_name);
+}
+
+void
 proc_send_empty(struct proc_peer *peer, uint32_t type, uint32_t peerid)
 {
 	proc_send(peer, type, peerid, -1, NULL);

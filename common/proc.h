@@ -78,6 +78,9 @@ void	proc_peer_drain(struct proc_peer *);
 void	proc_send(struct proc_peer *, uint32_t type, uint32_t peerid, int fd,
 	    const struct buf *);
 void	proc_send_empty(struct proc_peer *, uint32_t type, uint32_t peerid);
+/* Queue a frame only: the next proc_send (or flush) sends it too. */
+void	proc_queue(struct proc_peer *, uint32_t type, uint32_t peerid,
+	    const struct buf *);
 /* Send everything queued now, blocking (used before exit). */
 void	proc_flush_blocking(struct proc_peer *);
 

@@ -24,10 +24,11 @@
  * documented in PROTOCOL.  Bump PROTO_VERSION on any payload change.
  */
 
-#define PROTO_VERSION		1
+#define PROTO_VERSION		2
 #define PROTO_HDR_LEN		16		/* four uint32 */
 #define PROTO_MAX_FRAME		(256 * 1024)	/* absolute ceiling, bytes */
 #define PROTO_MAX_CTL_FRAME	(64 * 1024)	/* control channels, bytes */
+#define PROTO_MAX_DOC		(64UL << 20)	/* INFER_* JSON document, bytes */
 
 #define PROTO_F_VERSION_MASK	0x000000ffU	/* flags: low byte = version */
 #define PROTO_F_FD		0x00000100U	/* flags: an fd travels */
@@ -54,6 +55,9 @@ enum proto_type {
 	/* network child <-> inferd: 100-199 */
 	PROTO_INFER_STATUS_REQ = 100,	/* n->i: which models are loaded */
 	PROTO_INFER_STATUS,		/* i->n: the answer */
+	PROTO_INFER_REQUEST,		/* n->i: a JSON request, chunked */
+	PROTO_INFER_CANCEL,		/* n->i: drop a request */
+	PROTO_INFER_REPLY,		/* i->n: a JSON reply, chunked */
 
 	/* network child <-> keyd: 200-299 (none yet) */
 

@@ -21,6 +21,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,17 +50,27 @@
 
 /*
  * HTTP in the network child: routing, OpenAI-shaped errors, GET /health
- * (which asks inferd and attestd over their channels), and the limits
- * libevent does not enforce by itself (connections).
+ * and GET /ready (which ask inferd and attestd over their channels), and
+ * the limits libevent does not enforce by itself (connections) or not
+ * in our shape (MaxBodyBytes).  The API endpoints are in front-api.c.
  */
 
 #define HTTP_PATH_ECHO_MAX	128	/* bytes of a bad path echoed back */
 #define HTTP_SWEEP_USEC		100000	/* closed-connection sweep period */
+/* libevent's own error pages: their size in bytes, how they end. */
+#define HTTP_PAGE_MIN		64
+#define HTTP_PAGE_MAX		1024
+#define HTTP_PAGE_END		"</BODY></HTML>\n"
+#define HTTP_PAGE_TYPE		"\r\nContent-Type: text/html\r\n"
+#define HTTP_MODELS_PREFIX	"/v1/models/"
 
 /* A connection's bufferevent, held until evhttp has let go of it. */
 struct http_conn {
 	TAILQ_ENTRY(http_conn)	 hc_entry;
+	struct network		*hc_nw;
 	struct bufferevent	*hc_bev;
+	struct evbuffer_cb_entry *hc_outcb;
+	int			 hc_rewriting;
 };
 static TAILQ_HEAD(, http_conn)	 http_conns =
     TAILQ_HEAD_INITIALIZER(http_conns);
@@ -72,6 +83,7 @@ struct health_req {
 	struct evhttp_request	*hr_req;
 	struct evhttp_connection *hr_conn;
 	uint32_t		 hr_id;
+	int			 hr_ready;	/* GET /ready */
 	int			 hr_want;	/* HEALTH_* still awaited */
 	int			 hr_got;	/* HEALTH_* answered */
 	json_int_t		 hr_models;
@@ -83,6 +95,7 @@ struct health_req {
 
 struct http_route {
 	const char	*hr_path;
+	int		 hr_prefix;	/* hr_path starts the path */
 	int		 hr_methods;	/* EVHTTP_REQ_* */
 	const char	*hr_allow;	/* for 405 */
 	void		(*hr_cb)(struct network *, struct evhttp_request *);
@@ -91,21 +104,38 @@ struct http_route {
 static void	http_route_cb(struct evhttp_request *, void *);
 static void	http_printable(const char *, char *, size_t);
 static struct bufferevent *http_bevcb(struct event_base *, void *);
+static void	http_outcb(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
+static void	http_page_json(struct http_conn *, struct evbuffer *,
+		    const char *, size_t);
 static void	http_sweep(evutil_socket_t, short, void *);
 static void	http_pause(struct network *, int);
-static void	http_reply_json(struct evhttp_request *, int, const char *,
-		    json_t *);
 static void	http_error(struct evhttp_request *, int, const char *,
 		    const char *, const char *, const char *);
+static void	http_conn_closed(struct evhttp_connection *, void *);
 static void	http_health(struct network *, struct evhttp_request *);
+static void	http_ready(struct network *, struct evhttp_request *);
+static void	http_health_start(struct network *, struct evhttp_request *,
+		    int);
 static void	http_health_timeout(evutil_socket_t, short, void *);
-static void	http_health_closed(struct evhttp_connection *, void *);
 static void	http_health_finish(struct health_req *);
+static void	http_health_free(struct health_req *);
+static void	http_ready_finish(struct health_req *);
 static struct health_req *http_health_find(struct network *, uint32_t);
+static void	http_models(struct network *, struct evhttp_request *);
+static void	http_model(struct network *, struct evhttp_request *);
 
+#define HTTP_GET	(EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 static const struct http_route http_routes[] = {
-	{ "/health", EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "GET, HEAD",
-	    http_health },
+	{ "/health", 0, HTTP_GET, "GET, HEAD", http_health },
+	{ "/ready", 0, HTTP_GET, "GET, HEAD", http_ready },
+	{ "/v1/chat/completions", 0, EVHTTP_REQ_POST, "POST", api_chat },
+	{ "/v1/completions", 0, EVHTTP_REQ_POST, "POST", api_completions },
+	{ "/v1/embeddings", 0, EVHTTP_REQ_POST, "POST", api_embeddings },
+	{ "/v1/tokenize", 0, EVHTTP_REQ_POST, "POST", api_tokenize },
+	{ "/v1/detokenize", 0, EVHTTP_REQ_POST, "POST", api_detokenize },
+	{ "/v1/models", 0, HTTP_GET, "GET, HEAD", http_models },
+	{ HTTP_MODELS_PREFIX, 1, HTTP_GET, "GET, HEAD", http_model },
 };
 
 void
@@ -119,8 +149,15 @@ http_init(struct network *nw)
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_default_content_type(nw->nw_http, "application/json");
+	/*
+	 * A body over MaxBodyBytes is read to its end before the 413, so
+	 * that the client is not reset before it can read the answer.
+	 */
+	if (evhttp_set_flags(nw->nw_http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
+		fatalx("evhttp_set_flags");
 	evhttp_set_gencb(nw->nw_http, http_route_cb, nw);
 	evhttp_set_bevcb(nw->nw_http, http_bevcb, nw);
+	api_init(nw);
 }
 
 void
@@ -170,10 +207,14 @@ http_bevcb(struct event_base *base, void *arg)
 	struct timeval		 tv = { 0, HTTP_SWEEP_USEC };
 
 	hc = xcalloc(1, sizeof(*hc));
+	hc->hc_nw = nw;
 	if ((hc->hc_bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new");
 	bufferevent_incref(hc->hc_bev);
+	if ((hc->hc_outcb = evbuffer_add_cb(bufferevent_get_output(
+	    hc->hc_bev), http_outcb, hc)) == NULL)
+		fatalx("evbuffer_add_cb");
 	TAILQ_INSERT_TAIL(&http_conns, hc, hc_entry);
 	if (++nw->nw_conns >= nw->nw_maxconns)
 		http_pause(nw, 1);
@@ -197,6 +238,8 @@ http_sweep(evutil_socket_t fd, short ev, void *arg)
 		if (rcb != NULL || wcb != NULL || ecb != NULL)
 			continue;	/* evhttp still owns it */
 		TAILQ_REMOVE(&http_conns, hc, hc_entry);
+		evbuffer_remove_cb_entry(bufferevent_get_output(hc->hc_bev),
+		    hc->hc_outcb);
 		bufferevent_decref(hc->hc_bev);
 		free(hc);
 		if (nw->nw_conns > 0)
@@ -206,6 +249,103 @@ http_sweep(evutil_socket_t fd, short ev, void *arg)
 		http_pause(nw, 0);
 	if (TAILQ_EMPTY(&http_conns))
 		event_del(http_sweep_ev);
+}
+
+/*
+ * libevent 2.1 answers a few failures itself with an HTML page: a body
+ * over MaxBodyBytes (413), a malformed or oversized request head (400),
+ * an Expect it does not know (417).  It offers no hook for that (2.2
+ * has evhttp_set_errorcb), so this callback on each connection's output
+ * buffer spots such a page as soon as libevent has queued it, before
+ * anything is written, and puts our JSON error in its place.  We never
+ * send text/html ourselves.
+ */
+static void
+http_outcb(struct evbuffer *out, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn	*hc = arg;
+	char			 page[HTTP_PAGE_MAX];
+	char			*eol, *eoh, *type;
+	size_t			 len;
+
+	if (info->n_added == 0 || hc->hc_rewriting)
+		return;
+	len = evbuffer_get_length(out);
+	if (len < HTTP_PAGE_MIN || len >= sizeof(page))
+		return;
+	/*
+	 * Between writes a socket bufferevent keeps the start of its
+	 * output frozen, which also stops copyout; libevent's http.c
+	 * thaws it the same way when it must look.
+	 */
+	hc->hc_rewriting = 1;
+	evbuffer_unfreeze(out, 1);
+	if (evbuffer_copyout(out, page, 8) != 8 ||
+	    memcmp(page, "HTTP/1.", 7) != 0 ||
+	    evbuffer_copyout(out, page, len) != (ev_ssize_t)len)
+		goto done;
+	page[len] = '\0';
+	if (len < sizeof(HTTP_PAGE_END) ||
+	    strcmp(page + len - (sizeof(HTTP_PAGE_END) - 1),
+	    HTTP_PAGE_END) != 0 ||
+	    (eol = strstr(page, "\r\n")) == NULL ||
+	    (eoh = strstr(page, "\r\n\r\n")) == NULL ||
+	    (type = strstr(eol, HTTP_PAGE_TYPE)) == NULL || type > eoh)
+		goto done;
+	evbuffer_drain(out, len);
+	http_page_json(hc, out, page, (size_t)(eol - page));
+ done:
+	evbuffer_freeze(out, 1);
+	hc->hc_rewriting = 0;
+}
+
+/* Our answer for libevent's page whose status line is line. */
+static void
+http_page_json(struct http_conn *hc, struct evbuffer *out, const char *line,
+    size_t linelen)
+{
+	const char	*type = "invalid_request_error", *code = "http_error";
+	char		 msg[128];
+	char		*s;
+	json_t		*obj;
+	int		 status = 0;
+
+	if (linelen > 12)
+		status = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
+		    (line[11] - '0');
+	switch (status) {
+	case 413:
+		code = "request_too_large";
+		snprintf(msg, sizeof(msg), "The request body is larger than"
+		    " %u bytes (MaxBodyBytes).", hc->hc_nw->nw_maxbody);
+		break;
+	case 400:
+		code = "invalid_request";
+		snprintf(msg, sizeof(msg), "The HTTP request is malformed or"
+		    " its head is too large.");
+		break;
+	case 417:
+		code = "expectation_failed";
+		snprintf(msg, sizeof(msg), "Only Expect: 100-continue is"
+		    " supported.");
+		break;
+	default:
+		if (status >= 500)
+			type = "server_error";
+		snprintf(msg, sizeof(msg), "The request failed.");
+		break;
+	}
+	if ((obj = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message",
+	    msg, "type", type, "param", "code", code)) == NULL ||
+	    (s = json_dumps(obj, JSON_COMPACT)) == NULL)
+		fatalx("json");
+	json_decref(obj);
+	evbuffer_add_printf(out, "%.*s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "\r\n%s\n", (int)linelen, line, strlen(s) + 1, s);
+	free(s);
 }
 
 static void
@@ -229,7 +369,8 @@ http_pause(struct network *nw, int pause)
 		    nw->nw_maxconns);
 }
 
-static void
+/* Answer with obj (which this takes) as JSON; reason NULL: the usual. */
+void
 http_reply_json(struct evhttp_request *req, int code, const char *reason,
     json_t *obj)
 {
@@ -237,7 +378,8 @@ http_reply_json(struct evhttp_request *req, int code, const char *reason,
 	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
 	char			*s;
 
-	if ((s = json_dumps(obj, JSON_COMPACT)) == NULL)
+	if ((s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(9))) ==
+	    NULL)
 		fatalx("json_dumps");
 	evhttp_add_header(hdr, "Content-Type", "application/json");
 	evhttp_add_header(hdr, "Cache-Control", "no-store");
@@ -321,7 +463,9 @@ http_route_cb(struct evhttp_request *req, void *arg)
 	if (path == NULL || *path == '\0')
 		path = "/";
 	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++) {
-		if (strcmp(path, http_routes[i].hr_path) != 0)
+		if (http_routes[i].hr_prefix ? strncmp(path,
+		    http_routes[i].hr_path, strlen(http_routes[i].hr_path)) :
+		    strcmp(path, http_routes[i].hr_path))
 			continue;
 		if ((http_routes[i].hr_methods & m) == 0) {
 			evhttp_add_header(evhttp_request_get_output_headers(
@@ -331,6 +475,8 @@ http_route_cb(struct evhttp_request *req, void *arg)
 			    http_routes[i].hr_path, http_routes[i].hr_allow);
 			http_error(req, 405, "Method Not Allowed",
 			    "invalid_request_error", "method_not_allowed", msg);
+			log_verbose("%s %s 405", http_method_name(m),
+			    http_routes[i].hr_path);
 			return;
 		}
 		http_routes[i].hr_cb(nw, req);
@@ -341,10 +487,72 @@ http_route_cb(struct evhttp_request *req, void *arg)
 	    echo);
 	http_error(req, 404, "Not Found", "invalid_request_error",
 	    "not_found", msg);
+	log_verbose("%s %s 404", http_method_name(m), echo);
+}
+
+/* Hand the client's going away to whoever waits on its requests. */
+void
+http_watch_close(struct network *nw, struct evhttp_request *req)
+{
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    http_conn_closed, nw);
+}
+
+static void
+http_conn_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct network		*nw = arg;
+	struct health_req	*hr, *next;
+
+	TAILQ_FOREACH_SAFE(hr, &nw->nw_pending, hr_entry, next)
+		if (hr->hr_conn == conn)
+			http_health_free(hr);
+	api_conn_closed(nw, conn);
+}
+
+static void
+http_models(struct network *nw, struct evhttp_request *req)
+{
+	api_models(nw, req, NULL);
+}
+
+/* GET /v1/models/{id}, the id percent-decoded. */
+static void
+http_model(struct network *nw, struct evhttp_request *req)
+{
+	const char	*path;
+	char		*id;
+	size_t		 len;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) +
+	    strlen(HTTP_MODELS_PREFIX);
+	if ((id = evhttp_uridecode(path, 0, &len)) == NULL)
+		fatalx("evhttp_uridecode");
+	if (len == 0 || len != strlen(id)) {
+		http_error(req, 404, "Not Found", "invalid_request_error",
+		    "model_not_found", "The model does not exist.");
+		free(id);
+		return;
+	}
+	api_models(nw, req, id);
+	free(id);
 }
 
 static void
 http_health(struct network *nw, struct evhttp_request *req)
+{
+	http_health_start(nw, req, 0);
+}
+
+/* GET /ready: 200 once inferd answers and has a model loaded. */
+static void
+http_ready(struct network *nw, struct evhttp_request *req)
+{
+	http_health_start(nw, req, 1);
+}
+
+static void
+http_health_start(struct network *nw, struct evhttp_request *req, int ready)
 {
 	struct health_req	*hr;
 	struct timeval		 tv;
@@ -359,16 +567,17 @@ http_health(struct network *nw, struct evhttp_request *req)
 	hr->hr_req = req;
 	hr->hr_conn = evhttp_request_get_connection(req);
 	hr->hr_id = ++nw->nw_nextid;
+	hr->hr_ready = ready;
 	hr->hr_models = -1;
 	TAILQ_INSERT_TAIL(&nw->nw_pending, hr, hr_entry);
 	nw->nw_npending++;
-	evhttp_connection_set_closecb(hr->hr_conn, http_health_closed, nw);
+	http_watch_close(nw, req);
 	if (nw->nw_infer.pp_open) {
 		hr->hr_want |= HEALTH_INFER;
 		proc_send_empty(&nw->nw_infer, PROTO_INFER_STATUS_REQ,
 		    hr->hr_id);
 	}
-	if (nw->nw_attest.pp_open) {
+	if (nw->nw_attest.pp_open && !ready) {
 		hr->hr_want |= HEALTH_ATTEST;
 		proc_send_empty(&nw->nw_attest, PROTO_ATTEST_TEE_REQ,
 		    hr->hr_id);
@@ -406,18 +615,6 @@ http_health_free(struct health_req *hr)
 	free(hr);
 }
 
-/* The client went away: forget its requests without answering. */
-static void
-http_health_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct network		*nw = arg;
-	struct health_req	*hr, *next;
-
-	TAILQ_FOREACH_SAFE(hr, &nw->nw_pending, hr_entry, next)
-		if (hr->hr_conn == conn)
-			http_health_free(hr);
-}
-
 static void
 http_health_timeout(evutil_socket_t fd, short ev, void *arg)
 {
@@ -432,6 +629,10 @@ http_health_finish(struct health_req *hr)
 	int		 ok;
 	time_t		 now = time(NULL);
 
+	if (hr->hr_ready) {
+		http_ready_finish(hr);
+		return;
+	}
 	ok = (hr->hr_got & (HEALTH_INFER | HEALTH_ATTEST)) ==
 	    (HEALTH_INFER | HEALTH_ATTEST);
 	if (hr->hr_tee != NULL)
@@ -454,6 +655,22 @@ http_health_finish(struct health_req *hr)
 		    (hr->hr_got & HEALTH_ATTEST) ? NULL : "attestd"));
 	http_reply_json(hr->hr_req, ok ? 200 : 503, ok ? "OK" :
 	    "Service Unavailable", obj);
+	http_health_free(hr);
+}
+
+static void
+http_ready_finish(struct health_req *hr)
+{
+	if ((hr->hr_got & HEALTH_INFER) == 0)
+		http_error(hr->hr_req, 503, "Service Unavailable",
+		    "server_error", "not_ready", "The inference service is not"
+		    " answering.");
+	else if (hr->hr_models <= 0)
+		http_error(hr->hr_req, 503, "Service Unavailable",
+		    "server_error", "not_ready", "No model is loaded yet.");
+	else
+		http_reply_json(hr->hr_req, 200, "OK",
+		    json_pack("{s:s}", "status", "ready"));
 	http_health_free(hr);
 }
 
@@ -522,6 +739,8 @@ http_peer_lost(struct network *nw, enum proc_id id)
 	struct health_req	*hr, *next;
 	int			 what;
 
+	if (id == PROC_INFERD)
+		api_peer_lost(nw);
 	what = id == PROC_INFERD ? HEALTH_INFER : HEALTH_ATTEST;
 	TAILQ_FOREACH_SAFE(hr, &nw->nw_pending, hr_entry, next) {
 		if ((hr->hr_want & what) == 0)

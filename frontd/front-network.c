@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +63,10 @@ static void	network_dispatch_shutdown(struct proc_peer *,
 static void	network_dispatch_infer(struct proc_peer *, struct proto_msg *);
 static void	network_dispatch_attest(struct proc_peer *, struct proto_msg *);
 static void	network_drain_cb(evutil_socket_t, short, void *);
+static void	network_dispatch_reply(struct proc_peer *, struct proto_msg *);
+static void	*network_malloc(size_t);
+static void	*network_realloc(void *, size_t);
+static void	 network_free(void *);
 
 static const struct proto_perm network_parent_perms[] = {
 	{ PROTO_CTL_CONFIG, 0 },
@@ -82,10 +87,12 @@ static const struct proc_handler network_parent_handlers[] = {
 
 static const struct proto_perm network_infer_perms[] = {
 	{ PROTO_INFER_STATUS, 0 },
+	{ PROTO_INFER_REPLY, 0 },
 };
 
 static const struct proc_handler network_infer_handlers[] = {
 	{ PROTO_INFER_STATUS, network_dispatch_infer },
+	{ PROTO_INFER_REPLY, network_dispatch_reply },
 	{ 0, NULL }
 };
 
@@ -107,6 +114,13 @@ network_main(int debug, int verbose)
 	struct network		*nw = &network_state;
 	struct sandbox_limits	 lim;
 
+	/*
+	 * Everything this process holds may be a prompt or an answer:
+	 * libevent and jansson wipe what they free (STYLE section 6).
+	 */
+	event_set_mem_functions(network_malloc, network_realloc,
+	    network_free);
+	json_set_alloc_funcs(network_malloc, network_free);
 	log_init(1, LOG_LEVEL_INFO + verbose, 0);
 	log_procinit("network");
 	proc_child_init(PROC_NETWORK, &nw->nw_cc);
@@ -139,6 +153,45 @@ network_draining(void)
 	return network_state.nw_draining;
 }
 
+static void *
+network_malloc(size_t len)
+{
+	void	*p;
+
+	if ((p = malloc(len)) == NULL && len != 0)
+		fatal_f("malloc");
+	return p;
+}
+
+/* A copy, so that the old block can be wiped before it is freed. */
+static void *
+network_realloc(void *p, size_t len)
+{
+	void	*q;
+	size_t	 old;
+
+	if (p == NULL)
+		return network_malloc(len);
+	if (len == 0) {
+		network_free(p);
+		return NULL;
+	}
+	q = network_malloc(len);
+	old = malloc_usable_size(p);
+	memcpy(q, p, old < len ? old : len);
+	network_free(p);
+	return q;
+}
+
+static void
+network_free(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
 static void
 network_apply_config(struct network *nw, struct config *conf)
 {
@@ -147,6 +200,9 @@ network_apply_config(struct network *nw, struct config *conf)
 	log_setlevel((int)config_num(conf, CONF_KW_LOGLEVEL));
 	nw->nw_maxconns = (unsigned int)config_num(conf,
 	    CONF_KW_MAXCONNECTIONS);
+	nw->nw_maxqueue = (unsigned int)config_num(conf, CONF_KW_MAXQUEUE);
+	nw->nw_maxbody = (unsigned int)config_num(conf, CONF_KW_MAXBODYBYTES);
+	nw->nw_timeout = (int)config_num(conf, CONF_KW_REQUESTTIMEOUT);
 	evhttp_set_max_headers_size(http,
 	    config_num(conf, CONF_KW_MAXHEADERBYTES));
 	evhttp_set_max_body_size(http, config_num(conf, CONF_KW_MAXBODYBYTES));
@@ -185,7 +241,8 @@ network_dispatch_status(struct proc_peer *peer, struct proto_msg *msg)
 	if (proc_end(peer, msg) != 0)
 		return;
 	snprintf(detail, sizeof(detail), "%zu listener(s), %u connection(s),"
-	    " inferd %s, attestd %s", nw->nw_nbound, http_connections(nw),
+	    " %u generation(s) running or queued, inferd %s, attestd %s",
+	    nw->nw_nbound, http_connections(nw), nw->nw_nbusy,
 	    nw->nw_infer.pp_open ? "up" : "down",
 	    nw->nw_attest.pp_open ? "up" : "down");
 	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
@@ -210,6 +267,9 @@ network_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	fd = proc_take_fd(msg);
 	switch (id) {
 	case PROC_INFERD:
+		/* A new inferd: nothing open at the old one will answer. */
+		if (nw->nw_infer.pp_open)
+			http_peer_lost(nw, PROC_INFERD);
 		proc_peer_close(&nw->nw_infer);
 		proc_peer_open(&nw->nw_infer, nw->nw_base, fd, PROC_INFERD,
 		    PROTO_MAX_FRAME, network_infer_perms,
@@ -293,4 +353,10 @@ static void
 network_dispatch_attest(struct proc_peer *peer, struct proto_msg *msg)
 {
 	http_attest_tee(peer->pp_arg, msg);
+}
+
+static void
+network_dispatch_reply(struct proc_peer *peer, struct proto_msg *msg)
+{
+	api_infer_reply(peer->pp_arg, msg);
 }

@@ -92,6 +92,8 @@ struct front_parent {
 
 struct health_req;
 TAILQ_HEAD(health_list, health_req);
+struct api_req;
+TAILQ_HEAD(api_list, api_req);
 
 /* Network child state. */
 struct network {
@@ -111,6 +113,18 @@ struct network {
 	uint32_t		 nw_nextid;
 	struct health_list	 nw_pending;
 	unsigned int		 nw_npending;
+	unsigned int		 nw_maxbody;	/* MaxBodyBytes */
+	int			 nw_timeout;	/* RequestTimeout */
+	/* The API: requests open at inferd (front-api.c). */
+	struct api_list		 nw_api;
+	struct api_req		*nw_last;	/* last one replied to */
+	unsigned int		 nw_nbusy;	/* generate and embed */
+	unsigned int		 nw_maxqueue;	/* MaxQueue */
+	/* The INFER_REPLY document being put together. */
+	uint32_t		 nw_rx_id;
+	uint32_t		 nw_rx_kind;
+	size_t			 nw_rx_total;	/* 0: none */
+	struct buf		*nw_rx;
 };
 
 /* frontd.c */
@@ -138,6 +152,9 @@ int	network_draining(void);
 
 /* front-http.c */
 struct network;
+struct evhttp_connection;
+struct evhttp_request;
+struct json_t;
 void	http_init(struct network *);
 void	http_add_listener(struct network *, int fd, const char *addr);
 void	http_stop_listening(struct network *);
@@ -145,6 +162,21 @@ unsigned int http_connections(const struct network *);
 void	http_infer_status(struct network *, struct proto_msg *);
 void	http_attest_tee(struct network *, struct proto_msg *);
 void	http_peer_lost(struct network *, enum proc_id);
+void	http_reply_json(struct evhttp_request *, int, const char *,
+	    struct json_t *);
+void	http_watch_close(struct network *, struct evhttp_request *);
+
+/* front-api.c */
+void	api_init(struct network *);
+void	api_chat(struct network *, struct evhttp_request *);
+void	api_completions(struct network *, struct evhttp_request *);
+void	api_embeddings(struct network *, struct evhttp_request *);
+void	api_tokenize(struct network *, struct evhttp_request *);
+void	api_detokenize(struct network *, struct evhttp_request *);
+void	api_models(struct network *, struct evhttp_request *, const char *);
+void	api_infer_reply(struct network *, struct proto_msg *);
+void	api_conn_closed(struct network *, struct evhttp_connection *);
+void	api_peer_lost(struct network *);
 
 /* front-filter.c */
 extern const struct sandbox_rule	front_filter[];

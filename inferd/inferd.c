@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/queue.h>
@@ -45,6 +46,7 @@
 #include "engine/model.h"
 #include "engine/pool.h"
 #include "engine/qdot.h"
+#include "engine/template.h"
 #include "engine/tokenizer.h"
 #include "inferd.h"
 
@@ -52,20 +54,35 @@
  * inferd: the inference worker.  It runs as InferUser in an empty
  * chroot under a kill-by-default seccomp filter that allows no open,
  * socket, exec or fork.  Model files arrive as descriptors from the
- * parent; the engine reads them through mmap.
+ * parent; the engine reads them through mmap.  This file keeps the
+ * models (checking, loading, unloading) and the channels; the requests
+ * are served in infer-serve.c.
  */
 
 static void	infer_send_status(struct proc_peer *, uint32_t);
-static void	infer_dispatch_config(struct proc_peer *, struct proto_msg *);
-static void	infer_dispatch_status(struct proc_peer *, struct proto_msg *);
+static int	infer_status_model(struct buf *, const struct infer_model *);
+static void	infer_dispatch_config(struct proc_peer *,
+		    struct proto_msg *);
+static void	infer_apply_config(const struct config *);
+static void	infer_dispatch_status(struct proc_peer *,
+		    struct proto_msg *);
 static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
-static void	infer_load(struct infer_model *, int);
+static void	infer_check(struct infer_model *);
+static void	infer_refuse(struct infer_model *, const char *);
+static int	infer_load(struct infer_model *, char *, size_t);
+static void	infer_unload(struct infer_model *, const char *);
+static void	infer_release_pages(const struct infer_model *);
+static void	infer_shrink(const struct infer_model *, size_t);
+static size_t	infer_nloaded(void);
+static void	infer_idle_arm(struct infer_model *);
+static void	infer_idle_cb(evutil_socket_t, short, void *);
 static void	infer_warmup(struct infer_model *);
 static void	infer_ctx_params(const struct config *);
 static uint32_t	infer_ncpu(void);
 static void	infer_dispatch_net_status(struct proc_peer *,
 		    struct proto_msg *);
+static void	infer_lost_network(struct proc_peer *, int, const char *);
 
 static const struct proto_perm infer_parent_perms[] = {
 	{ PROTO_CTL_CONFIG, 0 },
@@ -86,10 +103,14 @@ static const struct proc_handler infer_parent_handlers[] = {
 
 static const struct proto_perm infer_network_perms[] = {
 	{ PROTO_INFER_STATUS_REQ, 0 },
+	{ PROTO_INFER_REQUEST, 0 },
+	{ PROTO_INFER_CANCEL, 0 },
 };
 
 static const struct proc_handler infer_network_handlers[] = {
 	{ PROTO_INFER_STATUS_REQ, infer_dispatch_net_status },
+	{ PROTO_INFER_REQUEST, infer_dispatch_request },
+	{ PROTO_INFER_CANCEL, infer_dispatch_cancel },
 	{ 0, NULL }
 };
 
@@ -99,6 +120,10 @@ static struct proc_peer		 infer_network;
 static struct infer_model	 infer_models[INFER_MAX_MODELS];
 static struct model_ctx_params	 infer_ctxp;
 static size_t			 infer_nmodels;
+static int			 infer_first_loaded;
+static long long		 infer_keepalive;	/* seconds; 0 never */
+static size_t			 infer_maxloaded;	/* 0: no limit */
+static uint64_t			 infer_clock;	/* LRU order */
 
 /* Threads count against RLIMIT_NPROC; fork is refused by seccomp. */
 static const struct sandbox_limits infer_limits = {
@@ -120,8 +145,10 @@ main(int argc, char **argv)
 	log_setlevel((int)config_num(cc.cc_config, CONF_KW_LOGLEVEL) +
 	    verbose);
 	infer_ctx_params(cc.cc_config);
+	infer_apply_config(cc.cc_config);
 	if ((infer_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	infer_serve_init(infer_base, &infer_network);
 	proc_peer_open(&infer_parent, infer_base, PROC_CHANNEL_FD, PROC_PARENT,
 	    PROTO_MAX_CTL_FRAME, infer_parent_perms,
 	    sizeof(infer_parent_perms) / sizeof(infer_parent_perms[0]),
@@ -138,17 +165,42 @@ main(int argc, char **argv)
 static void
 infer_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
-	config_free(proc_child_reload(peer, msg, PROC_INFERD));
+	struct config	*conf;
+
+	if ((conf = proc_child_reload(peer, msg, PROC_INFERD)) == NULL)
+		return;
+	infer_apply_config(conf);
+	config_free(conf);
+}
+
+/*
+ * KeepAlive and MaxLoadedModels, at start and on reload.  The context
+ * settings are read once at start (infer_ctx_params).
+ */
+static void
+infer_apply_config(const struct config *conf)
+{
+	size_t	i;
+
+	infer_keepalive = config_num(conf, CONF_KW_KEEPALIVE);
+	infer_maxloaded = (size_t)config_num(conf, CONF_KW_MAXLOADEDMODELS);
+	for (i = 0; i < infer_nmodels; i++) {
+		if (infer_models[i].im_idle != NULL)
+			evtimer_del(infer_models[i].im_idle);
+		if (infer_models[i].im_busy == 0)
+			infer_idle_arm(&infer_models[i]);
+	}
+	if (infer_maxloaded > 0)
+		infer_shrink(NULL, infer_maxloaded);
 }
 
 /* State and detail: each model with its GGUF header facts. */
 static void
 infer_send_status(struct proc_peer *peer, uint32_t peerid)
 {
-	struct infer_model	*im;
-	struct buf		*detail, *b;
-	size_t			 i;
-	int			 r = 0;
+	struct buf	*detail, *b;
+	size_t		 i;
+	int		 r = 0;
 
 	if ((detail = buf_new(PROTO_MAX_CTL_FRAME / 2)) == NULL ||
 	    (b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
@@ -156,30 +208,9 @@ infer_send_status(struct proc_peer *peer, uint32_t peerid)
 	if (infer_nmodels == 0)
 		r |= buf_putf(detail, "no models configured");
 	for (i = 0; i < infer_nmodels && r == 0; i++) {
-		im = &infer_models[i];
 		if (i > 0)
 			r |= buf_putf(detail, "; ");
-		if (im->im_gguf == NULL)
-			r |= buf_putf(detail, "%s: refused: %s", im->im_name,
-			    im->im_error);
-		else
-			r |= buf_putf(detail, "%s: gguf v%u, %llu tensors, "
-			    "%llu kv, arch %s, %llu bytes, %u layers, "
-			    "%u embd, %u tokens, context %u, %u threads, "
-			    "%s kernels%s", im->im_name,
-			    gguf_version(im->im_gguf),
-			    (unsigned long long)gguf_n_tensors(im->im_gguf),
-			    (unsigned long long)gguf_n_kv(im->im_gguf),
-			    gguf_architecture(im->im_gguf),
-			    (unsigned long long)gguf_file_size(im->im_gguf),
-			    im->im_model->m_hp.hp_n_layer,
-			    im->im_model->m_hp.hp_n_embd,
-			    im->im_model->m_hp.hp_n_vocab,
-			    model_ctx_n_ctx(im->im_ctx),
-			    model_ctx_threads(im->im_ctx),
-			    qd_level_name(qd_level()),
-			    model_ctx_streaming(im->im_ctx) ?
-			    ", streaming layers" : "");
+		r |= infer_status_model(detail, &infer_models[i]);
 	}
 	r |= buf_put_u8(detail, 0);
 	r |= buf_put_string(b, "serving");
@@ -189,6 +220,37 @@ infer_send_status(struct proc_peer *peer, uint32_t peerid)
 	proc_send(peer, PROTO_CTL_STATUS, peerid, -1, b);
 	buf_free(b);
 	buf_free(detail);
+}
+
+static int
+infer_status_model(struct buf *b, const struct infer_model *im)
+{
+	int	r;
+
+	if (im->im_model == NULL)
+		return buf_putf(b, "%s: refused: %s", im->im_name,
+		    im->im_error);
+	r = buf_putf(b, "%s: gguf v%u, %llu tensors, %llu kv, arch %s, "
+	    "%llu bytes, %u layers, %u embd, %u tokens, ", im->im_name,
+	    gguf_version(im->im_gguf),
+	    (unsigned long long)gguf_n_tensors(im->im_gguf),
+	    (unsigned long long)gguf_n_kv(im->im_gguf),
+	    gguf_architecture(im->im_gguf),
+	    (unsigned long long)gguf_file_size(im->im_gguf),
+	    im->im_model->m_hp.hp_n_layer, im->im_model->m_hp.hp_n_embd,
+	    im->im_model->m_hp.hp_n_vocab);
+	if (r == 0 && im->im_ctx != NULL)
+		r = buf_putf(b, "context %u, %u threads, %s kernels%s, "
+		    "loaded", model_ctx_n_ctx(im->im_ctx),
+		    model_ctx_threads(im->im_ctx), qd_level_name(qd_level()),
+		    model_ctx_streaming(im->im_ctx) ?
+		    ", streaming layers" : "");
+	else if (r == 0)
+		r = buf_putf(b, "not loaded");
+	if (r == 0)
+		r = buf_putf(b, ", %s chat template",
+		    im->im_chatml ? "ChatML" : "GGUF");
+	return r;
 }
 
 static void
@@ -215,12 +277,23 @@ infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 		    proc_name(id));
 		return;
 	}
+	/* The requests of the old network child have no one to answer. */
+	infer_serve_drop();
 	proc_peer_close(&infer_network);
 	proc_peer_open(&infer_network, infer_base, fd, PROC_NETWORK,
 	    PROTO_MAX_FRAME, infer_network_perms,
 	    sizeof(infer_network_perms) / sizeof(infer_network_perms[0]),
-	    infer_network_handlers, proc_lost_sibling, NULL);
+	    infer_network_handlers, infer_lost_network, NULL);
 	log_debug("channel to network open");
+}
+
+/* A violation ends inferd there; a closed channel drops its requests. */
+static void
+infer_lost_network(struct proc_peer *peer, int violation, const char *why)
+{
+	if (!violation)
+		infer_serve_drop();
+	proc_lost_sibling(peer, violation, why);
 }
 
 /*
@@ -281,52 +354,278 @@ infer_warmup(struct infer_model *im)
 }
 
 /*
- * Read the GGUF, bind its weights and tokenizer and self-test the
- * kernels; any failure leaves the model refused with the reason.
+ * Read the GGUF, bind its weights and tokenizer, self-test the kernels
+ * and try the chat template; any failure leaves the model refused with
+ * the reason.
  */
 static void
-infer_load(struct infer_model *im, int fd)
+infer_check(struct infer_model *im)
 {
 	char	err[512];
 	int	r;
 
-	if ((r = gguf_open_fd(fd, &im->im_gguf, err, sizeof(err))) != 0 ||
+	if ((r = gguf_open_fd(im->im_fd, &im->im_gguf, err,
+	    sizeof(err))) != 0 ||
 	    (r = model_load(im->im_gguf, &im->im_model, err,
 	    sizeof(err))) != 0 ||
-	    (r = model_ctx_new(im->im_model, &infer_ctxp, &im->im_ctx, err,
-	    sizeof(err))) != 0) {
+	    (r = infer_tmpl_check(im, err, sizeof(err))) != 0) {
 		if (r == PWR_ERR_ALLOC_FAIL)
 			(void)strlcpy(err, pwr_err(r), sizeof(err));
-		model_free(im->im_model);
-		im->im_model = NULL;
-		gguf_close(im->im_gguf);
-		im->im_gguf = NULL;
-		im->im_error = xstrdup(err);
-		log_warnx("model %s (%s) refused: %s", im->im_name,
-		    im->im_path, err);
+		infer_refuse(im, err);
 		return;
 	}
-	infer_warmup(im);
+	if ((im->im_idle = evtimer_new(infer_base, infer_idle_cb, im)) == NULL)
+		fatalx_f("evtimer_new");
 	log_info("model %s: gguf v%u, %llu tensors, arch %s, %u layers, "
-	    "context %u, %u threads, %s kernels%s", im->im_name,
-	    gguf_version(im->im_gguf),
+	    "%s chat template", im->im_name, gguf_version(im->im_gguf),
 	    (unsigned long long)gguf_n_tensors(im->im_gguf),
 	    model_arch_name(im->im_model), im->im_model->m_hp.hp_n_layer,
+	    im->im_chatml ? "ChatML" : "GGUF");
+}
+
+/* Forget whatever a failed check or load left; keep the reason. */
+static void
+infer_refuse(struct infer_model *im, const char *why)
+{
+	if (im->im_idle != NULL)
+		event_free(im->im_idle);
+	im->im_idle = NULL;
+	tmpl_free(im->im_tmpl);
+	im->im_tmpl = NULL;
+	free(im->im_bos_text);
+	free(im->im_eos_text);
+	im->im_bos_text = im->im_eos_text = NULL;
+	model_free(im->im_model);
+	im->im_model = NULL;
+	gguf_close(im->im_gguf);
+	im->im_gguf = NULL;
+	free(im->im_error);
+	im->im_error = xstrdup(why);
+	log_warnx("model %s (%s) refused: %s", im->im_name, im->im_path, why);
+}
+
+/*
+ * Give a checked model its context and KV cache, then run the warm-up
+ * pass: from then on it is loaded.
+ */
+static int
+infer_load(struct infer_model *im, char *err, size_t errlen)
+{
+	struct timespec	t0, t1;
+	int		r;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((r = model_ctx_new(im->im_model, &infer_ctxp, &im->im_ctx, err,
+	    errlen)) != 0) {
+		if (r == PWR_ERR_ALLOC_FAIL)
+			(void)strlcpy(err, pwr_err(r), errlen);
+		im->im_ctx = NULL;
+		return -1;
+	}
+	im->im_cache = xcalloc(model_ctx_n_ctx(im->im_ctx),
+	    sizeof(*im->im_cache));
+	im->im_ncache = 0;
+	infer_warmup(im);
+	im->im_lastuse = ++infer_clock;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("model %s loaded in %.1f ms: context %u, %u threads, "
+	    "%s kernels%s", im->im_name,
+	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
 	    model_ctx_n_ctx(im->im_ctx), model_ctx_threads(im->im_ctx),
 	    qd_level_name(qd_level()),
 	    model_ctx_streaming(im->im_ctx) ? ", streaming layers" : "");
+	if (im->im_busy == 0)
+		infer_idle_arm(im);
+	return 0;
+}
+
+/*
+ * Free the context and give the weights' pages back to the kernel; the
+ * mapping stays, so a later load faults them in again from the file.
+ */
+static void
+infer_unload(struct infer_model *im, const char *why)
+{
+	if (im->im_ctx == NULL)
+		return;
+	evtimer_del(im->im_idle);
+	model_ctx_free(im->im_ctx);
+	im->im_ctx = NULL;
+	freezero(im->im_cache, (size_t)im->im_ncache * sizeof(*im->im_cache));
+	im->im_cache = NULL;
+	im->im_ncache = 0;
+	infer_release_pages(im);
+	log_info("model %s unloaded: %s", im->im_name, why);
+	infer_send_status(&infer_parent, 0);
+}
+
+/* MADV_DONTNEED over the tensor data, widened to whole pages. */
+static void
+infer_release_pages(const struct infer_model *im)
+{
+	const struct gguf_tensor	*t;
+	uintptr_t			 lo = UINTPTR_MAX, hi = 0, page;
+	uint64_t			 i;
+
+	for (i = 0; (t = gguf_tensor_at(im->im_gguf, i)) != NULL; i++) {
+		if (t->t_nbytes == 0)
+			continue;
+		if ((uintptr_t)t->t_data < lo)
+			lo = (uintptr_t)t->t_data;
+		if ((uintptr_t)t->t_data + t->t_nbytes > hi)
+			hi = (uintptr_t)t->t_data + t->t_nbytes;
+	}
+	if (lo >= hi || !gguf_file_mapped(im->im_gguf))
+		return;
+	page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	lo &= ~(page - 1);
+	hi = (hi + page - 1) & ~(page - 1);
+	if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == -1)
+		log_warn("model %s: madvise", im->im_name);
+}
+
+static size_t
+infer_nloaded(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < infer_nmodels; i++)
+		if (infer_models[i].im_ctx != NULL)
+			n++;
+	return n;
+}
+
+/*
+ * MaxLoadedModels: unload the least recently used models that have no
+ * request queued or running until at most target are loaded.  Before a
+ * load the target is one less than the limit.  If every loaded model
+ * has a request, the limit is exceeded until they finish.
+ */
+static void
+infer_shrink(const struct infer_model *keep, size_t target)
+{
+	struct infer_model	*im, *lru;
+	size_t			 i;
+
+	while (infer_nloaded() > target) {
+		lru = NULL;
+		for (i = 0; i < infer_nmodels; i++) {
+			im = &infer_models[i];
+			if (im == keep || im->im_ctx == NULL || im->im_busy > 0)
+				continue;
+			if (lru == NULL || im->im_lastuse < lru->im_lastuse)
+				lru = im;
+		}
+		if (lru == NULL)
+			return;
+		infer_unload(lru, "MaxLoadedModels");
+	}
+}
+
+static void
+infer_idle_arm(struct infer_model *im)
+{
+	struct timeval	tv;
+
+	if (im->im_ctx == NULL || infer_keepalive <= 0)
+		return;
+	tv.tv_sec = (time_t)infer_keepalive;
+	tv.tv_usec = 0;
+	evtimer_add(im->im_idle, &tv);
+}
+
+/* KeepAlive: idle that long, the model is unloaded. */
+static void
+infer_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct infer_model	*im = arg;
+
+	if (im->im_busy == 0)
+		infer_unload(im, "KeepAlive");
+}
+
+struct infer_model *
+infer_model_find(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < infer_nmodels; i++)
+		if (strlen(infer_models[i].im_name) == len &&
+		    memcmp(infer_models[i].im_name, name, len) == 0)
+			return &infer_models[i];
+	return NULL;
+}
+
+struct infer_model *
+infer_model_at(size_t i)
+{
+	return i < infer_nmodels ? &infer_models[i] : NULL;
+}
+
+/* Load a checked model for a request (blocking the loop meanwhile). */
+int
+infer_model_ready(struct infer_model *im, char *err, size_t errlen)
+{
+	if (im->im_ctx != NULL) {
+		im->im_lastuse = ++infer_clock;
+		return 0;
+	}
+	if (infer_maxloaded > 0)
+		infer_shrink(im, infer_maxloaded - 1);
+	if (infer_load(im, err, errlen) != 0) {
+		log_warnx("model %s: loading failed: %s", im->im_name, err);
+		return -1;
+	}
+	infer_send_status(&infer_parent, 0);
+	return 0;
+}
+
+/* A request names the model: it is busy until released. */
+void
+infer_model_hold(struct infer_model *im)
+{
+	im->im_busy++;
+	if (im->im_idle != NULL)
+		evtimer_del(im->im_idle);
+}
+
+void
+infer_model_release(struct infer_model *im)
+{
+	if (im->im_busy == 0)
+		fatalx_f("model %s not held", im->im_name);
+	im->im_lastuse = ++infer_clock;
+	if (--im->im_busy > 0)
+		return;
+	infer_idle_arm(im);
+	if (infer_maxloaded > 0)
+		infer_shrink(NULL, infer_maxloaded);
+}
+
+/* The KV cache no longer holds what im_cache says (reset, failure). */
+void
+infer_model_forget(struct infer_model *im)
+{
+	if (im->im_cache != NULL)
+		explicit_bzero(im->im_cache,
+		    (size_t)im->im_ncache * sizeof(*im->im_cache));
+	im->im_ncache = 0;
+	if (im->im_ctx != NULL)
+		model_ctx_reset(im->im_ctx);
 }
 
 /*
  * A model file, already open: the engine checks it completely before
  * we keep it.  A bad file is refused and reported, not fatal: it came
- * from the operator's disk, not from a peer.
+ * from the operator's disk, not from a peer.  The first model that
+ * checks out is loaded at once, so that the family is ready; the others
+ * on the first request that names them.
  */
 static void
 infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
 {
 	struct infer_model	*im;
-	int			 fd;
+	char			 err[512];
 
 	if (infer_nmodels >= INFER_MAX_MODELS) {
 		proc_violation(peer, "CTL_MODEL: more than %d models",
@@ -345,9 +644,15 @@ infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
 		return;
 	}
 	infer_nmodels++;
-	fd = proc_take_fd(msg);
-	infer_load(im, fd);
-	close(fd);
+	/* Kept open: the models list reports its size and time. */
+	im->im_fd = proc_take_fd(msg);
+	infer_check(im);
+	if (im->im_model != NULL && !infer_first_loaded) {
+		if (infer_load(im, err, sizeof(err)) != 0)
+			infer_refuse(im, err);
+		else
+			infer_first_loaded = 1;
+	}
 	/* Tell the parent without being asked, so powerctl is current. */
 	infer_send_status(peer, 0);
 }
@@ -356,17 +661,13 @@ static void
 infer_dispatch_net_status(struct proc_peer *peer, struct proto_msg *msg)
 {
 	struct buf	*b;
-	uint32_t	 loaded = 0;
-	size_t		 i;
 
-	if (proc_end(peer, msg) != 0)
+	if (infer_serve_between(peer, "INFER_STATUS_REQ") != 0 ||
+	    proc_end(peer, msg) != 0)
 		return;
-	for (i = 0; i < infer_nmodels; i++)
-		if (infer_models[i].im_gguf != NULL)
-			loaded++;
 	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
 		fatalx_f("buf_new");
-	if (buf_put_u32(b, loaded) != 0 ||
+	if (buf_put_u32(b, (uint32_t)infer_nloaded()) != 0 ||
 	    buf_put_u32(b, (uint32_t)infer_nmodels) != 0)
 		fatalx_f("buf");
 	proc_send(peer, PROTO_INFER_STATUS, msg->pm_hdr.peerid, -1, b);

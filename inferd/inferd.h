@@ -21,20 +21,74 @@
 
 #define INFER_MAX_MODELS	32	/* models one inferd holds */
 #define INFER_MAX_THREADS	256	/* RLIMIT_NPROC for our uid */
+#define INFER_MAX_QUEUE		4097	/* generate, embed requests open */
 
+/* INFER_REQUEST operations and INFER_REPLY kinds (PROTOCOL 3). */
+enum infer_op {
+	INFER_OP_GENERATE = 1,
+	INFER_OP_EMBED,
+	INFER_OP_TOKENIZE,
+	INFER_OP_DETOKENIZE,
+	INFER_OP_MODELS
+};
+
+enum infer_reply {
+	INFER_REPLY_EVENT = 1,
+	INFER_REPLY_RESULT,
+	INFER_REPLY_ERROR
+};
+
+struct event;
+struct event_base;
 struct gguf;
 struct model;
 struct model_ctx;
+struct proc_peer;
+struct proto_msg;
+struct tmpl;
 
+/*
+ * A configured model.  Checked (im_model set) once its file passed the
+ * engine's checks and its chat template rendered; loaded (im_ctx set)
+ * while it has a context and KV cache.  im_cache records the tokens
+ * whose keys and values the cache holds, so that a prompt sharing a
+ * prefix with the previous one evaluates only the rest.
+ */
 struct infer_model {
 	char		*im_name;
-	char		*im_path;	/* for messages only: never opened */
+	char		*im_path;	/* for messages: never opened */
 	char		*im_sha256;	/* expected, hex, or "" */
+	int		 im_fd;		/* the file, kept for fstat */
 	struct gguf	*im_gguf;	/* NULL if refused */
 	struct model	*im_model;	/* bound weights and tokenizer */
-	struct model_ctx *im_ctx;	/* its context and KV cache */
+	struct tmpl	*im_tmpl;	/* chat template */
+	int		 im_chatml;	/* none in the file: ChatML */
+	char		*im_bos_text;	/* for the template */
+	char		*im_eos_text;
+	struct model_ctx *im_ctx;	/* context and KV cache, if loaded */
+	int32_t		*im_cache;	/* tokens in the KV cache */
+	uint32_t	 im_ncache;
+	uint32_t	 im_busy;	/* requests queued or running */
+	uint64_t	 im_lastuse;	/* LRU clock at the last use */
+	struct event	*im_idle;	/* KeepAlive timer */
 	char		*im_error;	/* why it was refused */
 };
+
+/* inferd.c */
+struct infer_model *infer_model_find(const char *, size_t);
+struct infer_model *infer_model_at(size_t);	/* NULL past the end */
+int	infer_model_ready(struct infer_model *, char *, size_t);
+void	infer_model_hold(struct infer_model *);
+void	infer_model_release(struct infer_model *);
+void	infer_model_forget(struct infer_model *);
+
+/* infer-serve.c */
+void	infer_serve_init(struct event_base *, struct proc_peer *);
+void	infer_dispatch_request(struct proc_peer *, struct proto_msg *);
+void	infer_dispatch_cancel(struct proc_peer *, struct proto_msg *);
+int	infer_serve_between(struct proc_peer *, const char *);
+void	infer_serve_drop(void);
+int	infer_tmpl_check(struct infer_model *, char *, size_t);
 
 /* infer-filter.c */
 extern const struct sandbox_rule	infer_filter[];

@@ -42,6 +42,7 @@ static int (*const suites[])(void) = {
 	sampler_suite,
 	model_suite,
 	template_suite,
+	request_suite,
 };
 
 const char *

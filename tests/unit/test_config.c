@@ -533,6 +533,7 @@ test_every_keyword(void)
 		{ "ContextLength 4096", "contextlength 4096" },
 		{ "ControlSocket /tmp/ctl.sock", "controlsocket /tmp/ctl.sock" },
 		{ "InferUser nobody", "inferuser nobody" },
+		{ "KeepAlive 300", "keepalive 300" },
 		{ "KeyUser key-user.1", "keyuser key-user.1" },
 		{ "KVCacheMemory 16777216", "kvcachememory 16777216" },
 		{ "KVCacheType F32", "kvcachetype f32" },
@@ -543,6 +544,8 @@ test_every_keyword(void)
 		{ "MaxBodyBytes 67108864", "maxbodybytes 67108864" },
 		{ "MaxConnections 1", "maxconnections 1" },
 		{ "MaxHeaderBytes 1024", "maxheaderbytes 1024" },
+		{ "MaxLoadedModels 32", "maxloadedmodels 32" },
+		{ "MaxQueue 0", "maxqueue 0" },
 		{ "Model tiny:q8_0 /models/tiny.gguf sha256:" TEST_HASH,
 		    "model tiny:q8_0 /models/tiny.gguf sha256:" TEST_HASH },
 		{ "PidFile /tmp/frontd.pid", "pidfile /tmp/frontd.pid" },
@@ -595,7 +598,7 @@ test_every_keyword(void)
 			CU_ASSERT(strcasecmp(table[k - 1].ce_name,
 			    table[k].ce_name) < 0);
 	}
-	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 15);
+	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 16);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_TEE), 4);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_LOGLEVEL), 8);
 	config_free(conf);

@@ -698,7 +698,8 @@ test_decode_bad(void)
 	n = test_frame(d, sizeof(d), PROTO_CTL_READY, 33, PROTO_VERSION, 33);
 	CU_ASSERT_EQUAL(proto_decode(&chan, d, n, -1, &msg),
 	    PWR_ERR_FRAME_TOO_LARGE);
-	n = test_frame(d, sizeof(d), PROTO_CTL_READY, 16, 2, 16);
+	n = test_frame(d, sizeof(d), PROTO_CTL_READY, 16,
+	    PROTO_VERSION + 1, 16);
 	CU_ASSERT_EQUAL(proto_decode(&chan, d, n, -1, &msg),
 	    PWR_ERR_FRAME_VERSION);
 	n = test_frame(d, sizeof(d), PROTO_ADM_OK, 16, PROTO_VERSION, 16);
@@ -727,7 +728,8 @@ test_decode_bad(void)
 	CU_ASSERT_EQUAL(test_nfds(), before);
 
 	/* Order: the first failing check is the one reported. */
-	n = test_frame(d, sizeof(d), PROTO_ADM_OK, 60, 2 | PROTO_F_FD, 16);
+	n = test_frame(d, sizeof(d), PROTO_ADM_OK, 60,
+	    (PROTO_VERSION + 1) | PROTO_F_FD, 16);
 	CU_ASSERT_EQUAL(proto_decode(&chan, d, n, -1, &msg),
 	    PWR_ERR_FRAME_VERSION);
 	n = test_frame(d, sizeof(d), PROTO_ADM_OK, 60, PROTO_VERSION, 16);

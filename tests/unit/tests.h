@@ -30,6 +30,7 @@ int	model_suite(void);
 int	proto_suite(void);
 int	qdot_suite(void);
 int	quant_suite(void);
+int	request_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
 int	template_suite(void);
