@@ -40,6 +40,7 @@
 #include "proto.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "utf8.h"
 #include "xmalloc.h"
 #include "engine/gguf.h"
 #include "engine/model.h"
@@ -213,7 +214,6 @@ static void	infer_error(uint32_t, int, const char *, const char *,
 static void	infer_error_model(uint32_t, const char *, size_t,
 		    const struct infer_model *);
 static int	infer_json_str(struct buf *, const void *, size_t);
-static size_t	infer_utf8_len(const u_char *, size_t);
 static char	*infer_utf8_dup(const char *, size_t);
 static struct buf *infer_doc_new(void);
 
@@ -1051,43 +1051,6 @@ infer_error_model(uint32_t id, const char *name, size_t len,
 }
 
 /*
- * Length of the valid UTF-8 sequence at p (n bytes there), or 0: no
- * overlong forms, surrogates or code points past U+10FFFF.
- */
-static size_t
-infer_utf8_len(const u_char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		need, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (need > n)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		return 0;
-	if (need == 4 && (cp < 0x10000 || cp > 0x10ffff))
-		return 0;
-	return need;
-}
-
-/*
  * A JSON string of len bytes: quotes, backslashes and control
  * characters escaped, each byte that is not part of valid UTF-8
  * replaced by U+FFFD.
@@ -1110,7 +1073,7 @@ infer_json_str(struct buf *b, const void *s, size_t len)
 			continue;
 		}
 		if (p[i] >= 0x80) {
-			if ((n = infer_utf8_len(p + i, len - i)) == 0) {
+			if ((n = utf8_len(p + i, len - i)) == 0) {
 				r = buf_put(b, "\xef\xbf\xbd", 3);
 				n = 1;
 			} else
@@ -1155,7 +1118,7 @@ infer_utf8_dup(const char *s, size_t len)
 
 	out = xreallocarray(NULL, len + 1, 3);
 	while (i < len) {
-		if ((n = infer_utf8_len(p + i, len - i)) == 0) {
+		if ((n = utf8_len(p + i, len - i)) == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
 			i++;

@@ -34,6 +34,7 @@
 
 #include "err.h"
 #include "template.h"
+#include "utf8.h"
 
 /*
  * Chat templates: a tree-walking interpreter for the Jinja2 subset that
@@ -445,8 +446,6 @@ struct trender {
 };
 
 static uint32_t	 u8_dec(const char *, size_t, size_t *);
-static size_t	 u8_enc(uint32_t, char *);
-static int	 u8_valid(const char *, size_t);
 static size_t	 u8_count(const char *, size_t);
 static size_t	 u8_back(const char *, size_t);
 static int	 u_isspace(uint32_t);
@@ -946,74 +945,6 @@ u8_dec(const char *s, size_t n, size_t *adv)
 	*adv = 4;
 	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
 	    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-}
-
-static size_t
-u8_enc(uint32_t c, char *out)
-{
-	if (c >= 0xd800 && c <= 0xdfff)
-		c = 0xfffd;
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-/* Strict UTF-8: no overlong forms, surrogates or values past U+10FFFF. */
-static int
-u8_valid(const char *s, size_t n)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, k, need;
-	uint32_t		 c, min;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			need = 2;
-			c = p[i] & 0x1f;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			need = 3;
-			c = p[i] & 0x0f;
-			min = 0x800;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			need = 4;
-			c = p[i] & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		if (need > n - i)
-			return 0;
-		for (k = 1; k < need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		i += need;
-	}
-	return 1;
 }
 
 static size_t
@@ -3485,7 +3416,7 @@ ps_unescape(struct tparse *p, const char *s, size_t n, char *out,
 				    "illegal Unicode character");
 			i += want;
 		}
-		o += u8_enc(c, out + o);
+		o += utf8_encode(c, out + o);
 	}
 	*outlen = o;
 	return 0;
@@ -6615,7 +6546,7 @@ ts_map(struct trender *r, const struct tval *s, int mode, struct tval *out)
 			    mode == ME_SWAPCASE ? "SS" : "Ss", 2);
 			continue;
 		}
-		(void)tb_put(r, &b, tmp, u8_enc(m, tmp));
+		(void)tb_put(r, &b, tmp, utf8_encode(m, tmp));
 	}
 	if (r->r_rc != 0) {
 		tb_free(r, &b);
@@ -7445,7 +7376,7 @@ fmt_one(struct trender *r, struct tbuf *b, char conv, const char *flags,
 		}
 		if (!tv_isint(v) || v->u.i < 0 || v->u.i > 0x10ffff)
 			goto typeerr;
-		(void)tb_put(r, &tmp, num, u8_enc((uint32_t)v->u.i, num));
+		(void)tb_put(r, &tmp, num, utf8_encode((uint32_t)v->u.i, num));
 		break;
 	default:
 		if (!tv_isnum(v))
@@ -7941,7 +7872,7 @@ fl_title(struct trender *r, struct tval *v, struct targs *a, struct tval *out)
 		if (start && c == 0xdf)
 			(void)tb_put(r, &b, "SS", 2);
 		else
-			(void)tb_put(r, &b, tmp, u8_enc(start ? u_upper(c) :
+			(void)tb_put(r, &b, tmp, utf8_encode(start ? u_upper(c) :
 			    u_lower(c), tmp));
 		start = 0;
 	}
@@ -9678,7 +9609,7 @@ tmpl_parse(const char *src, size_t len, struct tmpl **tp, char *err,
 	if (len > TMPL_MAX_SOURCE)
 		return pwr_errf(err, errlen, TMPL_ERR_LIMIT,
 		    "template longer than %u bytes", TMPL_MAX_SOURCE);
-	if (!u8_valid(src, len))
+	if (!utf8_valid(src, len))
 		return pwr_errf(err, errlen, PWR_ERR_INVALID_FORMAT,
 		    "template is not UTF-8");
 	if ((t = calloc(1, sizeof(*t))) == NULL ||

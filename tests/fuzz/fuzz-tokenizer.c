@@ -29,6 +29,7 @@
 #include "err.h"
 #include "engine/gguf.h"
 #include "engine/tokenizer.h"
+#include "utf8.h"
 
 /*
  * libFuzzer target for the tokenizers: the bundled stories260K vocabulary
@@ -47,7 +48,6 @@ int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct tok	*fuzz_load(const char *, const char *);
-static int		 fuzz_utf8_ok(const uint8_t *, size_t);
 static void		 fuzz_one(const struct tok *, const uint8_t *, size_t,
 			    int);
 
@@ -100,46 +100,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
-static int
-fuzz_utf8_ok(const uint8_t *p, size_t n)
-{
-	size_t		i = 0, k, need;
-	uint32_t	c, min;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			need = 2;
-			c = p[i] & 0x1f;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			need = 3;
-			c = p[i] & 0x0f;
-			min = 0x800;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			need = 4;
-			c = p[i] & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		if (need > n - i)
-			return 0;
-		for (k = 1; k < need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return 0;
-		i += need;
-	}
-	return 1;
-}
-
 static void
 fuzz_one(const struct tok *t, const uint8_t *data, size_t len, int special)
 {
@@ -173,7 +133,7 @@ fuzz_one(const struct tok *t, const uint8_t *data, size_t len, int special)
 	 * a broken character, puts a space after each special token it
 	 * parsed, and gives a U+2581 in the text back as a space.
 	 */
-	same = fuzz_utf8_ok(data, len);
+	same = utf8_valid(data, len);
 	if (tok_kind(t) == TOK_KIND_SPM && (special ||
 	    memmem(data, len, "\xe2\x96\x81", 3) != NULL))
 		same = 0;

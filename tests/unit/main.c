@@ -31,6 +31,7 @@
 
 static int (*const suites[])(void) = {
 	buf_suite,
+	utf8_suite,
 	proto_suite,
 	config_suite,
 	log_suite,

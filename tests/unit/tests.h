@@ -35,6 +35,7 @@ int	sampler_suite(void);
 int	sandbox_suite(void);
 int	template_suite(void);
 int	tokenizer_suite(void);
+int	utf8_suite(void);
 
 /* Directory holding tests/data (the source tree's). */
 const char *tests_datadir(void);
