@@ -22,6 +22,10 @@
 #define INFER_MAX_MODELS	32	/* models one inferd holds */
 #define INFER_MAX_THREADS	256	/* RLIMIT_NPROC for our uid */
 #define INFER_MAX_QUEUE		4097	/* generate, embed requests open */
+#define INFER_MAX_CHOICES	16	/* n */
+#define INFER_MAX_STOPS		4	/* stop strings */
+#define INFER_MAX_TOP		20	/* top_logprobs */
+#define INFER_MAX_SEED		(1LL << 53)
 
 /* INFER_REQUEST operations and INFER_REPLY kinds (PROTOCOL 3). */
 enum infer_op {
@@ -81,6 +85,11 @@ int	infer_model_ready(struct infer_model *, char *, size_t);
 void	infer_model_hold(struct infer_model *);
 void	infer_model_release(struct infer_model *);
 void	infer_model_forget(struct infer_model *);
+
+/* infer-doc.c: 0, or -1 with why naming the member at fault. */
+struct json_t;
+int	infer_doc_check(uint32_t op, struct json_t *, char *why,
+	    size_t whylen);
 
 /* infer-serve.c */
 void	infer_serve_init(struct event_base *, struct proc_peer *);
