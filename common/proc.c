@@ -313,6 +313,19 @@ proc_get_string(struct proto_msg *msg)
 	return s;
 }
 
+const u_char *
+proc_get_data(struct proto_msg *msg, size_t *lenp)
+{
+	const u_char	*d = NULL;
+	int		 r;
+
+	*lenp = 0;
+	if (msg->pm_err == 0 &&
+	    (r = buf_get_data_direct(msg->pm_buf, &d, lenp)) != 0)
+		msg->pm_err = r;
+	return d;
+}
+
 int
 proc_end(struct proc_peer *peer, struct proto_msg *msg)
 {

@@ -89,6 +89,8 @@ uint8_t		 proc_get_u8(struct proto_msg *);
 uint32_t	 proc_get_u32(struct proto_msg *);
 uint64_t	 proc_get_u64(struct proto_msg *);
 char		*proc_get_string(struct proto_msg *);	/* caller frees */
+/* u32 length + bytes, left in the frame: valid until it is cleared. */
+const u_char	*proc_get_data(struct proto_msg *, size_t *);
 /* Check no getter failed and nothing is left; else a violation. */
 int	proc_end(struct proc_peer *, struct proto_msg *);
 /* Report a protocol violation by this peer (calls pp_lost). */

@@ -557,13 +557,10 @@ api_infer_reply(struct network *nw, struct proto_msg *msg)
 	const u_char		*data = NULL;
 	uint32_t		 kind, total, id = msg->pm_hdr.peerid;
 	size_t			 len = 0;
-	int			 r;
 
 	kind = proc_get_u32(msg);
 	total = proc_get_u32(msg);
-	if (msg->pm_err == 0 &&
-	    (r = buf_get_data_direct(msg->pm_buf, &data, &len)) != 0)
-		msg->pm_err = r;
+	data = proc_get_data(msg, &len);
 	if (proc_end(peer, msg) != 0)
 		return;
 	if (nw->nw_rx_total == 0) {

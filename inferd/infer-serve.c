@@ -276,13 +276,10 @@ infer_dispatch_request(struct proc_peer *peer, struct proto_msg *msg)
 	struct buf	*doc;
 	size_t		 len = 0;
 	uint32_t	 op, total, id = msg->pm_hdr.peerid;
-	int		 r;
 
 	op = proc_get_u32(msg);
 	total = proc_get_u32(msg);
-	if (msg->pm_err == 0 &&
-	    (r = buf_get_data_direct(msg->pm_buf, &data, &len)) != 0)
-		msg->pm_err = r;
+	data = proc_get_data(msg, &len);
 	if (proc_end(peer, msg) != 0)
 		return;
 	if (infer_part.pt_buf == NULL) {
