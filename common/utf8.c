@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "utf8.h"
 
@@ -68,6 +69,19 @@ utf8_valid(const void *s, size_t n)
 		i += k;
 	}
 	return 1;
+}
+
+void
+utf8_trim(char *s)
+{
+	size_t	n = strlen(s), j = n;
+
+	while (j > 0 && n - j < 3 && ((u_char)s[j - 1] & 0xc0) == 0x80)
+		j--;
+	if (j == 0 || (u_char)s[j - 1] < 0x80)
+		return;		/* ends in ASCII (or stray continuations) */
+	if (utf8_len((const u_char *)s + j - 1, n - j + 1) != n - j + 1)
+		s[j - 1] = '\0';
 }
 
 size_t

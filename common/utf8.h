@@ -27,6 +27,8 @@
 size_t	utf8_len(const u_char *p, size_t n);
 /* 1 if all n bytes are valid UTF-8. */
 int	utf8_valid(const void *s, size_t n);
+/* Cut a sequence left incomplete at the end of s (by truncation). */
+void	utf8_trim(char *s);
 /* Write code point c (a surrogate becomes U+FFFD) to out[4]; its length. */
 size_t	utf8_encode(uint32_t c, char *out);
 

@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "front-request.h"
+#include "utf8.h"
 
 /*
  * The OpenAI request bodies and answers, with no I/O: everything here
@@ -117,6 +118,11 @@ req_set_error(struct req_error *err, int status, const char *type,
 	va_start(ap, fmt);
 	(void)vsnprintf(err->re_message, sizeof(err->re_message), fmt, ap);
 	va_end(ap);
+	/* What was cut to fit must still be UTF-8 for the JSON. */
+	utf8_trim(err->re_type);
+	utf8_trim(err->re_code);
+	utf8_trim(err->re_param);
+	utf8_trim(err->re_message);
 	return -1;
 }
 
@@ -131,6 +137,11 @@ req_invalid(struct req_error *err, const char *param, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(err->re_message, sizeof(err->re_message), fmt, ap);
 	va_end(ap);
+	/* What was cut to fit must still be UTF-8 for the JSON. */
+	utf8_trim(err->re_type);
+	utf8_trim(err->re_code);
+	utf8_trim(err->re_param);
+	utf8_trim(err->re_message);
 	return -1;
 }
 

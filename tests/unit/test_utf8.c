@@ -66,6 +66,32 @@ test_utf8_len(void)
 }
 
 static void
+test_utf8_trim(void)
+{
+	static const struct {
+		const char	*in, *out;
+	} tc[] = {
+		{ "", "" },
+		{ "abc", "abc" },
+		{ "ab\xc3\xa9", "ab\xc3\xa9" },
+		{ "ab\xc3", "ab" },
+		{ "ab\xe2\x82", "ab" },
+		{ "ab\xe2", "ab" },
+		{ "ab\xf0\x9f\x91", "ab" },
+		{ "ab\xf0\x9f\x91\x8b", "ab\xf0\x9f\x91\x8b" },
+		{ "\xd9", "" },
+	};
+	char	buf[16];
+	size_t	i;
+
+	for (i = 0; i < sizeof(tc) / sizeof(tc[0]); i++) {
+		(void)strlcpy(buf, tc[i].in, sizeof(buf));
+		utf8_trim(buf);
+		CU_ASSERT_STRING_EQUAL(buf, tc[i].out);
+	}
+}
+
+static void
 test_utf8_encode(void)
 {
 	char		out[4];
@@ -95,7 +121,9 @@ utf8_suite(void)
 	if ((s = CU_add_suite("utf8", NULL, NULL)) == NULL ||
 	    CU_add_test(s, "strict UTF-8 sequences", test_utf8_len) == NULL ||
 	    CU_add_test(s, "encoding, surrogates replaced",
-	    test_utf8_encode) == NULL)
+	    test_utf8_encode) == NULL ||
+	    CU_add_test(s, "a truncated sequence is cut",
+	    test_utf8_trim) == NULL)
 		return -1;
 	return 0;
 }
