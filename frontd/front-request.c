@@ -48,6 +48,9 @@ struct req_numspec {
 
 static int	req_invalid(struct req_error *, const char *, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
+static int	req_verror(struct req_error *, int, const char *, const char *,
+		    const char *, const char *, va_list)
+		    __attribute__((format(printf, 6, 0)));
 static int	req_missing(struct req_error *, const char *);
 static json_t	*req_opt(const json_t *, const char *);
 static int	req_token_id(const json_t *);
@@ -102,12 +105,10 @@ static const struct req_numspec req_nums[] = {
 static const char req_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int
-req_set_error(struct req_error *err, int status, const char *type,
-    const char *code, const char *param, const char *fmt, ...)
+static int
+req_verror(struct req_error *err, int status, const char *type,
+    const char *code, const char *param, const char *fmt, va_list ap)
 {
-	va_list	ap;
-
 	memset(err, 0, sizeof(*err));
 	err->re_status = status;
 	(void)strlcpy(err->re_type, type, sizeof(err->re_type));
@@ -115,14 +116,24 @@ req_set_error(struct req_error *err, int status, const char *type,
 		(void)strlcpy(err->re_code, code, sizeof(err->re_code));
 	if (param != NULL)
 		(void)strlcpy(err->re_param, param, sizeof(err->re_param));
-	va_start(ap, fmt);
 	(void)vsnprintf(err->re_message, sizeof(err->re_message), fmt, ap);
-	va_end(ap);
 	/* What was cut to fit must still be UTF-8 for the JSON. */
 	utf8_trim(err->re_type);
 	utf8_trim(err->re_code);
 	utf8_trim(err->re_param);
 	utf8_trim(err->re_message);
+	return -1;
+}
+
+int
+req_set_error(struct req_error *err, int status, const char *type,
+    const char *code, const char *param, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)req_verror(err, status, type, code, param, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -132,16 +143,10 @@ req_invalid(struct req_error *err, const char *param, const char *fmt, ...)
 {
 	va_list	ap;
 
-	(void)req_set_error(err, 400, "invalid_request_error",
-	    "invalid_value", param, "%s", "");
 	va_start(ap, fmt);
-	(void)vsnprintf(err->re_message, sizeof(err->re_message), fmt, ap);
+	(void)req_verror(err, 400, "invalid_request_error", "invalid_value",
+	    param, fmt, ap);
 	va_end(ap);
-	/* What was cut to fit must still be UTF-8 for the JSON. */
-	utf8_trim(err->re_type);
-	utf8_trim(err->re_code);
-	utf8_trim(err->re_param);
-	utf8_trim(err->re_message);
 	return -1;
 }
 
