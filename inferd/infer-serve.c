@@ -600,23 +600,13 @@ infer_reply(uint32_t id, uint32_t kind, const void *data, size_t len)
 	static uint32_t	 last_id;
 	const u_char	*p = data;
 	size_t		 off = 0, n;
-	double		 now;
+	double		 now = infer_now();
+	int		 hold;
 
 	if (len > PROTO_MAX_DOC)
 		fatalx_f("reply of %zu bytes", len);
-	if (kind == INFER_REPLY_EVENT && len <= INFER_CHUNK_BYTES &&
-	    id == last_id &&
-	    (now = infer_now()) - last_flush < INFER_COALESCE_SEC) {
-		(void)buf_consume(infer_frame, buf_len(infer_frame));
-		if (buf_put_u32(infer_frame, kind) != 0 ||
-		    buf_put_u32(infer_frame, (uint32_t)len) != 0 ||
-		    buf_put_data(infer_frame, p, len) != 0)
-			fatalx_f("buf");
-		proc_queue(infer_peer, PROTO_INFER_REPLY, id, infer_frame);
-		return;
-	}
-	last_id = id;
-	last_flush = infer_now();
+	hold = kind == INFER_REPLY_EVENT && len <= INFER_CHUNK_BYTES &&
+	    id == last_id && now - last_flush < INFER_COALESCE_SEC;
 	do {
 		n = len - off < INFER_CHUNK_BYTES ? len - off :
 		    INFER_CHUNK_BYTES;
@@ -625,9 +615,18 @@ infer_reply(uint32_t id, uint32_t kind, const void *data, size_t len)
 		    buf_put_u32(infer_frame, (uint32_t)len) != 0 ||
 		    buf_put_data(infer_frame, p + off, n) != 0)
 			fatalx_f("buf");
-		proc_send(infer_peer, PROTO_INFER_REPLY, id, -1, infer_frame);
+		if (hold)
+			proc_queue(infer_peer, PROTO_INFER_REPLY, id,
+			    infer_frame);
+		else
+			proc_send(infer_peer, PROTO_INFER_REPLY, id, -1,
+			    infer_frame);
 		off += n;
 	} while (off < len);
+	if (hold)
+		return;
+	last_id = id;
+	last_flush = now;
 	if (kind != INFER_REPLY_EVENT)
 		buf_reset(infer_frame);
 	if (infer_peer->pp_open)
