@@ -146,6 +146,8 @@ static void	fwd_matmul(struct model_ctx *, const struct model_weight *,
 		    int);
 static void	fwd_layer(struct model_ctx *, uint32_t);
 static void	fwd_pool(struct model_ctx *, uint32_t);
+static int	fwd_check(const struct model_ctx *, const int32_t *, size_t,
+		    char *, size_t);
 static void	fwd_output(struct model_ctx *, const float *, uint32_t,
 		    float *);
 static void	fwd_pass(struct model_ctx *, const int32_t *, uint32_t,
@@ -434,6 +436,28 @@ uint32_t
 model_ctx_batch(const struct model_ctx *c)
 {
 	return c->c_n_batch;
+}
+
+/* n tokens can be evaluated after the n_past already in the cache. */
+static int
+fwd_check(const struct model_ctx *c, const int32_t *tokens, size_t n,
+    char *err, size_t errlen)
+{
+	uint32_t	n_vocab = c->c_model->m_hp.hp_n_vocab;
+	size_t		i;
+
+	if (n == 0)
+		return fwd_errf(err, errlen, "no tokens to evaluate");
+	if (n > c->c_n_ctx - c->c_n_past)
+		return fwd_errf(err, errlen, "context length exceeded: %u "
+		    "positions used, %zu more asked, the context holds %u",
+		    c->c_n_past, n, c->c_n_ctx);
+	for (i = 0; i < n; i++)
+		if (tokens[i] < 0 || (uint32_t)tokens[i] >= n_vocab)
+			return fwd_errf(err, errlen, "token %zu: id %d is not "
+			    "in the vocabulary (0..%u)", i, tokens[i],
+			    n_vocab - 1);
+	return 0;
 }
 
 int
@@ -979,18 +1003,10 @@ model_eval(struct model_ctx *c, const int32_t *tokens, size_t n, float *all,
 {
 	uint32_t	 n_vocab = c->c_model->m_hp.hp_n_vocab, nb;
 	size_t		 i;
+	int		 r;
 
-	if (n == 0)
-		return fwd_errf(err, errlen, "no tokens to evaluate");
-	if (n > c->c_n_ctx - c->c_n_past)
-		return fwd_errf(err, errlen, "context length exceeded: %u "
-		    "positions used, %zu more asked, the context holds %u",
-		    c->c_n_past, n, c->c_n_ctx);
-	for (i = 0; i < n; i++)
-		if (tokens[i] < 0 || (uint32_t)tokens[i] >= n_vocab)
-			return fwd_errf(err, errlen, "token %zu: id %d is not "
-			    "in the vocabulary (0..%u)", i, tokens[i],
-			    n_vocab - 1);
+	if ((r = fwd_check(c, tokens, n, err, errlen)) != 0)
+		return r;
 	for (i = 0; i < n; i += nb) {
 		nb = n - i < c->c_n_batch ? (uint32_t)(n - i) : c->c_n_batch;
 		fwd_pass(c, tokens + i, nb,
@@ -1039,19 +1055,12 @@ model_embed(struct model_ctx *c, const int32_t *tokens, size_t n, float *out,
 	double				 ss = 0;
 	size_t				 k;
 	float				 scale;
+	int				 r;
 
 	memset(out, 0, ne * sizeof(float));
 	model_ctx_reset(c);
-	if (n == 0)
-		return fwd_errf(err, errlen, "no tokens to embed");
-	if (n > c->c_n_ctx)
-		return fwd_errf(err, errlen, "context length exceeded: %zu "
-		    "tokens, the context holds %u", n, c->c_n_ctx);
-	for (k = 0; k < n; k++)
-		if (tokens[k] < 0 || (uint32_t)tokens[k] >= hp->hp_n_vocab)
-			return fwd_errf(err, errlen, "token %zu: id %d is not "
-			    "in the vocabulary (0..%u)", k, tokens[k],
-			    hp->hp_n_vocab - 1);
+	if ((r = fwd_check(c, tokens, n, err, errlen)) != 0)
+		return r;
 	c->c_pooled = out;
 	for (k = 0; k < n; k += nb) {
 		nb = n - k < c->c_n_batch ? (uint32_t)(n - k) : c->c_n_batch;
