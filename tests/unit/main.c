@@ -44,6 +44,7 @@ static int (*const suites[])(void) = {
 	model_suite,
 	template_suite,
 	request_suite,
+	seal_suite,
 };
 
 const char *

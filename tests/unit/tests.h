@@ -33,6 +33,7 @@ int	quant_suite(void);
 int	request_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
+int	seal_suite(void);
 int	template_suite(void);
 int	tokenizer_suite(void);
 int	utf8_suite(void);
