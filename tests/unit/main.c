@@ -44,7 +44,11 @@ static int (*const suites[])(void) = {
 	model_suite,
 	template_suite,
 	request_suite,
+	evidence_suite,
+	snp_suite,
+	tdx_suite,
 	seal_suite,
+	ratls_suite,
 };
 
 const char *

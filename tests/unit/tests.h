@@ -24,16 +24,20 @@
 
 int	buf_suite(void);
 int	config_suite(void);
+int	evidence_suite(void);
 int	gguf_suite(void);
 int	log_suite(void);
 int	model_suite(void);
 int	proto_suite(void);
 int	qdot_suite(void);
 int	quant_suite(void);
+int	ratls_suite(void);
 int	request_suite(void);
 int	sampler_suite(void);
 int	sandbox_suite(void);
 int	seal_suite(void);
+int	snp_suite(void);
+int	tdx_suite(void);
 int	template_suite(void);
 int	tokenizer_suite(void);
 int	utf8_suite(void);
