@@ -26,38 +26,28 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-
-#ifdef __has_include
-#if __has_include(<linux/sev-guest.h>)
-#include <linux/sev-guest.h>
-#endif
-#endif
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef SANDBOX_SECCOMP
 #include <seccomp.h>
 #endif
 
+#include "evidence.h"
 #include "sandbox.h"
+#include "xmalloc.h"
 #include "attestd.h"
 
 /*
  * The seccomp filter of attestd, which asks the TEE firmware for signed
  * reports.  It is single-threaded, parses no HTTP or JSON, and talks
- * only over its channels and the guest device it opened before the
- * drop, so it opens nothing and starts nothing.  Anything not listed
- * kills it.
+ * only over its channels and the guest device or configfs-tsm entry it
+ * opened before the drop, so it starts nothing and opens nothing else.
+ * The rules that name those fds are added at run time by
+ * attest_filter_build().  Anything not listed kills it.
  */
 
-/*
- * The SEV-SNP guest requests from the Linux uapi <linux/sev-guest.h>:
- * _IOWR('S', nr, struct snp_guest_request_ioctl), a 32-byte struct.
- */
-#ifndef SNP_GET_REPORT
-#define SNP_GET_REPORT		_IOC(_IOC_READ | _IOC_WRITE, 'S', 0x0, 32)
-#endif
-#ifndef SNP_GET_EXT_REPORT
-#define SNP_GET_EXT_REPORT	_IOC(_IOC_READ | _IOC_WRITE, 'S', 0x2, 32)
-#endif
+#define ATTEST_FILTER_FD_RULES	6	/* the most attest_filter_build adds */
 
 #ifdef SANDBOX_SECCOMP
 
@@ -132,29 +122,83 @@ const struct sandbox_rule attest_filter[] = {
 	/* Process name for ps. */
 	SC_ALLOW_ARG32(prctl, 0, PR_SET_NAME),
 
-	/*
-	 * Attestation reports from /dev/sev-guest, and non-blocking mode.
-	 * SNP_GET_DERIVED_KEY stays out: attestd holds no keys.
-	 */
-	SC_ALLOW_ARG32(ioctl, 1, SNP_GET_REPORT),
-	SC_ALLOW_ARG32(ioctl, 1, SNP_GET_EXT_REPORT),
+	/* Non-blocking mode; the SNP requests are added per device fd. */
 	SC_ALLOW_ARG32(ioctl, 1, FIONBIO),
-
-	/*
-	 * XXX lead: configfs-tsm reports (and TDX) need openat, mkdirat,
-	 * rmdir/unlinkat relative to a directory fd opened before the
-	 * drop; they are left out until the trust-chain work adds them,
-	 * with tests.
-	 */
 };
 
 const size_t attest_filter_len =
     sizeof(attest_filter) / sizeof(attest_filter[0]);
+
+/* Allowed when 32-bit argument n is fd and argument m & mask is value. */
+#define ATTEST_RULE_FD_MASKED(name, n, fd, m, mask, value)		\
+	{ SCMP_SYS(name), SANDBOX_ALLOW, 0, 2,				\
+	    { { (n), SCMP_CMP_MASKED_EQ, 0xffffffffULL, (uint32_t)(fd) },	\
+	      { (m), SCMP_CMP_MASKED_EQ, (mask), (value) } } }
+
+/*
+ * The table plus rules that only hold for the fds attestd opened as
+ * root (-1: none): the SNP guest requests on devfd alone; openat
+ * relative to the configfs-tsm entry entryfd alone; and only in the
+ * fallback of an entry per request, mkdirat, openat and unlinkat
+ * relative to the report directory dirfd alone.  openat can never
+ * create or truncate, and unlinkat removes directories only.
+ * SNP_GET_DERIVED_KEY stays out: attestd holds no keys.  The caller
+ * frees the result.
+ */
+struct sandbox_rule *
+attest_filter_build(int devfd, int entryfd, int dirfd, size_t *nrules)
+{
+	const struct sandbox_rule snp[] = {
+		SC_ALLOW_ARG32_2(ioctl, 0, devfd, 1, ATTEST_SNP_GET_REPORT),
+		SC_ALLOW_ARG32_2(ioctl, 0, devfd, 1,
+		    ATTEST_SNP_GET_EXT_REPORT),
+	};
+	const struct sandbox_rule entry[] = {
+		ATTEST_RULE_FD_MASKED(openat, 0, entryfd, 2,
+		    O_CREAT | O_TRUNC | O_TMPFILE, 0),
+	};
+	const struct sandbox_rule tsm[] = {
+		SC_ALLOW_ARG32(mkdirat, 0, dirfd),
+		ATTEST_RULE_FD_MASKED(openat, 0, dirfd, 2,
+		    O_CREAT | O_TRUNC | O_TMPFILE, 0),
+		SC_ALLOW_ARG32_2(unlinkat, 0, dirfd, 2, AT_REMOVEDIR),
+	};
+	struct sandbox_rule	*rules;
+	size_t			 n = attest_filter_len;
+
+	_Static_assert(sizeof(snp) + sizeof(entry) + sizeof(tsm) <=
+	    ATTEST_FILTER_FD_RULES * sizeof(struct sandbox_rule),
+	    "ATTEST_FILTER_FD_RULES is too small");
+	rules = xcalloc(attest_filter_len + ATTEST_FILTER_FD_RULES,
+	    sizeof(*rules));
+	memcpy(rules, attest_filter, sizeof(attest_filter));
+	if (devfd != -1) {
+		memcpy(rules + n, snp, sizeof(snp));
+		n += sizeof(snp) / sizeof(snp[0]);
+	}
+	if (entryfd != -1) {
+		memcpy(rules + n, entry, sizeof(entry));
+		n += sizeof(entry) / sizeof(entry[0]);
+	}
+	if (dirfd != -1) {
+		memcpy(rules + n, tsm, sizeof(tsm));
+		n += sizeof(tsm) / sizeof(tsm[0]);
+	}
+	*nrules = n;
+	return rules;
+}
 
 #else /* !SANDBOX_SECCOMP */
 
 /* --with-sandbox=none: sandbox_seccomp() only warns; nothing to list. */
 const struct sandbox_rule attest_filter[1];
 const size_t attest_filter_len = 0;
+
+struct sandbox_rule *
+attest_filter_build(int devfd, int entryfd, int dirfd, size_t *nrules)
+{
+	*nrules = 0;
+	return xcalloc(1, sizeof(struct sandbox_rule));
+}
 
 #endif /* SANDBOX_SECCOMP */

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/queue.h>
@@ -29,9 +30,13 @@
 
 #include <event2/event.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "err.h"
+#include "evidence.h"
 #include "log.h"
 #include "proto.h"
 #include "proc.h"
@@ -49,6 +54,9 @@ static void	attest_dispatch_config(struct proc_peer *, struct proto_msg *);
 static void	attest_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	attest_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	attest_dispatch_tee(struct proc_peer *, struct proto_msg *);
+static void	attest_dispatch_report(struct proc_peer *, struct proto_msg *);
+static void	attest_sandbox(struct proc_child_conf *);
+static void	attest_openssl_init(void);
 
 static const struct proto_perm attest_parent_perms[] = {
 	{ PROTO_CTL_CONFIG, 0 },
@@ -67,10 +75,12 @@ static const struct proc_handler attest_parent_handlers[] = {
 
 static const struct proto_perm attest_network_perms[] = {
 	{ PROTO_ATTEST_TEE_REQ, 0 },
+	{ PROTO_ATTEST_REPORT_REQ, 0 },
 };
 
 static const struct proc_handler attest_network_handlers[] = {
 	{ PROTO_ATTEST_TEE_REQ, attest_dispatch_tee },
+	{ PROTO_ATTEST_REPORT_REQ, attest_dispatch_report },
 	{ 0, NULL }
 };
 
@@ -78,6 +88,7 @@ static struct event_base	*attest_base;
 static struct proc_peer		 attest_parent;
 static struct proc_peer		 attest_network;
 static struct attest_tee	 attest_tee;
+static struct attest_evidence	 attest_evidence;	/* one answer at a time */
 
 static const struct sandbox_limits attest_limits = {
 	.sl_nofile = 16, .sl_nproc = 0, .sl_fsize = 0,
@@ -105,21 +116,58 @@ main(int argc, char **argv)
 	    sizeof(attest_parent_perms) / sizeof(attest_parent_perms[0]),
 	    attest_parent_handlers, proc_lost_parent, NULL);
 	proc_log_to_parent(&attest_parent);
-	attest_tee_detect(&attest_tee, cc.cc_config);
-	proc_child_sandbox(&cc, &attest_limits, attest_filter,
-	    attest_filter_len);
+	attest_tee_detect(&attest_tee, &cc);
+	attest_openssl_init();
+	attest_sandbox(&cc);
 	proc_child_conf_clear(&cc);
 	proc_send_empty(&attest_parent, PROTO_CTL_READY, 0);
 	event_base_dispatch(attest_base);
 	return 0;
 }
 
+/*
+ * OpenSSL reads its configuration and loads its providers on first use:
+ * do that now, while files can still be opened (the simulated report
+ * hashes with SHA-384).
+ */
+static void
+attest_openssl_init(void)
+{
+	EVP_MD	*md;
+
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    (md = EVP_MD_fetch(NULL, "SHA384", NULL)) == NULL)
+		fatalx("OpenSSL initialisation failed");
+	EVP_MD_free(md);
+}
+
+/*
+ * The filter allows the SNP requests only on the device opened, and
+ * configfs-tsm calls only relative to our report entry (or, in the
+ * fallback, to the report directory).
+ */
+static void
+attest_sandbox(struct proc_child_conf *cc)
+{
+	struct attest_tee	*at = &attest_tee;
+	struct sandbox_rule	*rules;
+	size_t			 n;
+
+	rules = attest_filter_build(
+	    at->at_tsm == ATTEST_TSM_NONE ? at->at_fd : -1,
+	    at->at_tsm == ATTEST_TSM_ENTRY ? at->at_fd : -1,
+	    at->at_tsm == ATTEST_TSM_PERREQ ? at->at_fd : -1, &n);
+	proc_child_sandbox(cc, &attest_limits, rules, n);
+	free(rules);
+}
+
 static void
 attest_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 {
 	/*
-	 * The TEE keywords need the device, opened as root: the parent
-	 * refuses a reload that changes them.
+	 * The TEE keywords (SevVmpl too: configfs-tsm takes it from root)
+	 * need the device, opened as root: the parent refuses a reload
+	 * that changes them.
 	 */
 	config_free(proc_child_reload(peer, msg, PROC_ATTESTD));
 }
@@ -183,4 +231,40 @@ attest_dispatch_tee(struct proc_peer *peer, struct proto_msg *msg)
 		fatalx_f("buf");
 	proc_send(peer, PROTO_ATTEST_TEE, msg->pm_hdr.peerid, -1, b);
 	buf_free(b);
+}
+
+/*
+ * Evidence over the 64 bytes the network child chose.  Any other
+ * length is a broken or hostile peer.  The device may take a while;
+ * attestd answers one question at a time.
+ */
+static void
+attest_dispatch_report(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct attest_evidence	*ae = &attest_evidence;
+	struct buf		*b;
+	const u_char		*rd;
+	size_t			 len;
+
+	rd = proc_get_data(msg, &len);
+	if (proc_end(peer, msg) != 0)
+		return;
+	if (len != EVIDENCE_REPORT_DATA_LEN) {
+		proc_violation(peer, "ATTEST_REPORT_REQ: report_data of %zu "
+		    "bytes", len);
+		return;
+	}
+	attest_report(&attest_tee, rd, ae);
+	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (buf_put_u32(b, ae->ae_status) != 0 ||
+	    buf_put_string(b, ae->ae_tee) != 0 ||
+	    buf_put_u8(b, ae->ae_simulated ? 1 : 0) != 0 ||
+	    buf_put_data(b, ae->ae_report, ae->ae_report_len) != 0 ||
+	    buf_put_data(b, ae->ae_certs, ae->ae_certs_len) != 0 ||
+	    buf_put_string(b, ae->ae_message) != 0)
+		fatalx_f("buf");
+	proc_send(peer, PROTO_ATTEST_REPORT, msg->pm_hdr.peerid, -1, b);
+	buf_free(b);
+	attest_evidence_clear(ae);
 }

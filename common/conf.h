@@ -43,6 +43,7 @@ enum config_type {
 	CONF_T_ENUM,		/* one of a |-separated list, case-insensitive */
 	CONF_T_LISTEN,		/* host:port or [v6]:port */
 	CONF_T_MODEL,		/* name path [sha256:<64 hex>] */
+	CONF_T_KEYSRC,		/* file <path> | env <VAR> */
 };
 
 #ifndef POWER_PRIVSEP_PATH
@@ -53,6 +54,9 @@ enum config_type {
 #endif
 #ifndef POWER_RUNDIR
 #define POWER_RUNDIR		"/run/power"
+#endif
+#ifndef POWER_STATEDIR
+#define POWER_STATEDIR		"/var/lib/power"
 #endif
 #ifndef POWER_LIBEXECDIR
 #define POWER_LIBEXECDIR	"/usr/local/libexec/power"
@@ -73,6 +77,8 @@ enum config_type {
 	    0, 1048576, NULL, CONF_P_INFERD, 0)				\
 	X(CONTROLSOCKET, "ControlSocket", CONF_T_PATH,			\
 	    POWER_RUNDIR "/control.sock", 0, 0, NULL, CONF_P_PARENT, 0)	\
+	X(HASHCACHE, "HashCache", CONF_T_PATH,			\
+	    POWER_STATEDIR "/hashcache", 0, 0, NULL, CONF_P_KEYD, 0)	\
 	X(INCLUDE, "Include", CONF_T_INCLUDE, NULL,			\
 	    0, 0, NULL, 0, CONF_F_MULTI)				\
 	X(INFERUSER, "InferUser", CONF_T_NAME, "_powerinfer",		\
@@ -89,6 +95,8 @@ enum config_type {
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(LISTEN, "Listen", CONF_T_LISTEN, "127.0.0.1:8080",		\
 	    0, 0, NULL, CONF_P_PARENT, CONF_F_MULTI)			\
+	X(LISTENTLS, "ListenTLS", CONF_T_LISTEN, NULL,		\
+	    0, 0, NULL, CONF_P_PARENT, CONF_F_MULTI)			\
 	X(LOGLEVEL, "LogLevel", CONF_T_ENUM, "INFO", 0, 0,		\
 	    "QUIET|FATAL|ERROR|INFO|VERBOSE|DEBUG|DEBUG1|DEBUG2|DEBUG3",	\
 	    CONF_P_ALL, 0)						\
@@ -103,13 +111,22 @@ enum config_type {
 	X(MAXQUEUE, "MaxQueue", CONF_T_INT, "16",			\
 	    0, 4096, NULL, CONF_P_NETWORK, 0)				\
 	X(MODEL, "Model", CONF_T_MODEL, NULL,				\
-	    0, 0, NULL, CONF_P_PARENT, CONF_F_MULTI)			\
+	    0, 0, NULL, CONF_P_PARENT | CONF_P_INFERD | CONF_P_KEYD,	\
+	    CONF_F_MULTI)						\
+	X(MODELKEY, "ModelKey", CONF_T_KEYSRC, NULL,			\
+	    0, 0, NULL, CONF_P_KEYD, CONF_F_MULTI)			\
+	X(MODELSIGNINGKEY, "ModelSigningKey", CONF_T_PATH, NULL,	\
+	    0, 0, NULL, CONF_P_KEYD, 0)					\
 	X(PIDFILE, "PidFile", CONF_T_PATH, POWER_RUNDIR "/frontd.pid",	\
 	    0, 0, NULL, CONF_P_PARENT, 0)				\
+	X(RATLSLIFETIME, "RATLSLifetime", CONF_T_INT, "86400",	\
+	    600, 31536000, NULL, CONF_P_NETWORK, 0)			\
 	X(REQUESTTIMEOUT, "RequestTimeout", CONF_T_INT, "60",		\
 	    1, 86400, NULL, CONF_P_NETWORK, 0)				\
 	X(SEVGUESTDEVICE, "SevGuestDevice", CONF_T_PATH,		\
 	    "/dev/sev-guest", 0, 0, NULL, CONF_P_ATTESTD, 0)		\
+	X(SEVVMPL, "SevVmpl", CONF_T_INT, "0",				\
+	    0, 3, NULL, CONF_P_ATTESTD, 0)				\
 	X(STREAMLAYERS, "StreamLayers", CONF_T_ENUM, "no", 0, 0,	\
 	    "no|yes", CONF_P_INFERD, 0)					\
 	X(SYSLOGFACILITY, "SyslogFacility", CONF_T_ENUM, "DAEMON", 0, 0,	\
@@ -121,6 +138,10 @@ enum config_type {
 	    "auto|sev-snp|tdx|tsm|simulate|none", CONF_P_ATTESTD, 0)	\
 	X(THREADS, "Threads", CONF_T_INT, "0",				\
 	    0, 64, NULL, CONF_P_INFERD, 0)				\
+	X(TLSCERTIFICATE, "TLSCertificate", CONF_T_PATH, NULL,	\
+	    0, 0, NULL, CONF_P_PARENT, 0)				\
+	X(TLSKEY, "TLSKey", CONF_T_PATH, NULL,			\
+	    0, 0, NULL, CONF_P_PARENT, 0)				\
 	X(TSMREPORTDIRECTORY, "TsmReportDirectory", CONF_T_PATH,	\
 	    "/sys/kernel/config/tsm/report", 0, 0, NULL,		\
 	    CONF_P_ATTESTD, 0)						\

@@ -71,8 +71,11 @@ static const struct config_entry config_entries[] = {
 #undef CONFIG_TABLE_ROW
 
 static const char *const config_type_names[] = {
-	"include", "path", "name", "integer", "choice", "address", "model"
+	"include", "path", "name", "integer", "choice", "address", "model",
+	"keysource"
 };
+_Static_assert(sizeof(config_type_names) / sizeof(config_type_names[0]) ==
+    CONF_T_KEYSRC + 1, "a name for every config_type");
 
 const struct config_entry *
 config_table(size_t *n)
@@ -425,7 +428,8 @@ config_check(const struct config_entry *ce, int argc, char **argv,
 	if (ce->ce_type == CONF_T_MODEL) {
 		want_min = 2;
 		want_max = 3;
-	}
+	} else if (ce->ce_type == CONF_T_KEYSRC)
+		want_min = want_max = 2;
 	if (argc < want_min) {
 		snprintf(why, whylen, "missing argument");
 		return -1;
@@ -513,6 +517,28 @@ config_check(const struct config_entry *ce, int argc, char **argv,
 				    "sha256:<64 hex digits>", p);
 				return -1;
 			}
+		}
+		break;
+	case CONF_T_KEYSRC:
+		if (strcmp(argv[0], "file") == 0) {
+			if (argv[1][0] != '/') {
+				snprintf(why, whylen, "\"%.128s\" is not an "
+				    "absolute path", argv[1]);
+				return -1;
+			}
+		} else if (strcmp(argv[0], "env") == 0) {
+			if (!config_name_ok(argv[1], 64, 0) ||
+			    strspn(argv[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+			    strlen(argv[1]) || isdigit((u_char)argv[1][0])) {
+				snprintf(why, whylen, "\"%.64s\" is not an "
+				    "environment variable name", argv[1]);
+				return -1;
+			}
+		} else {
+			snprintf(why, whylen, "\"%.32s\" is not file or env",
+			    argv[0]);
+			return -1;
 		}
 		break;
 	}

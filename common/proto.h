@@ -24,7 +24,7 @@
  * documented in PROTOCOL.  Bump PROTO_VERSION on any payload change.
  */
 
-#define PROTO_VERSION		2
+#define PROTO_VERSION		3
 #define PROTO_HDR_LEN		16		/* four uint32 */
 #define PROTO_MAX_FRAME		(256 * 1024)	/* absolute ceiling, bytes */
 #define PROTO_MAX_CTL_FRAME	(64 * 1024)	/* control channels, bytes */
@@ -49,8 +49,10 @@ enum proto_type {
 	PROTO_CTL_LOG,			/* c->p: one log record */
 	PROTO_CTL_PEER,			/* p->c: fd = channel to a sibling */
 	PROTO_CTL_LISTEN,		/* p->network: fd = listen socket */
-	PROTO_CTL_MODEL,		/* p->inferd: fd = model file */
 	PROTO_CTL_SHUTDOWN,		/* p->c: drain and exit 0 */
+	PROTO_CTL_ROTATE_KEY,		/* p->keyd: make the next ModelKey current */
+	PROTO_CTL_ROTATED,		/* keyd->p: rotation result */
+	PROTO_CTL_TLS,			/* p->network: operator cert and key */
 
 	/* network child <-> inferd: 100-199 */
 	PROTO_INFER_STATUS_REQ = 100,	/* n->i: which models are loaded */
@@ -59,11 +61,15 @@ enum proto_type {
 	PROTO_INFER_CANCEL,		/* n->i: drop a request */
 	PROTO_INFER_REPLY,		/* i->n: a JSON reply, chunked */
 
-	/* network child <-> keyd: 200-299 (none yet) */
+	/* keyd <-> inferd: 200-299 */
+	PROTO_KEY_MODEL = 200,		/* k->i: fd = verified model (or memfd) */
+	PROTO_KEY_MODEL_REFUSED,	/* k->i: a model that failed its checks */
 
 	/* network child <-> attestd: 300-399 */
 	PROTO_ATTEST_TEE_REQ = 300,	/* n->a: what TEE are we in */
 	PROTO_ATTEST_TEE,		/* a->n: the answer */
+	PROTO_ATTEST_REPORT_REQ,	/* n->a: evidence over 64 bytes */
+	PROTO_ATTEST_REPORT,		/* a->n: report, certificates */
 
 	/* powerctl <-> parent (control socket): 400-499 */
 	PROTO_ADM_STATUS_REQ = 400,	/* c->p: status of the family */
@@ -72,6 +78,7 @@ enum proto_type {
 	PROTO_ADM_RELOAD,		/* c->p: re-read power.conf */
 	PROTO_ADM_OK,			/* p->c: done */
 	PROTO_ADM_ERROR,		/* p->c: failed, with a message */
+	PROTO_ADM_ROTATE_KEY,		/* c->p: powerctl rotate-key */
 };
 
 /* Permission flags, per type and channel. */

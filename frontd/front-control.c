@@ -59,6 +59,7 @@ struct admin {
 	struct proc_peer	 ad_peer;
 	struct front_parent	*ad_fp;
 	int			 ad_used;
+	uint32_t		 ad_rotating;	/* request id, 0: none */
 };
 
 static void	control_accept(evutil_socket_t, short, void *);
@@ -68,6 +69,9 @@ static void	control_dispatch_status(struct proc_peer *,
 		    struct proto_msg *);
 static void	control_dispatch_reload(struct proc_peer *,
 		    struct proto_msg *);
+static void	control_dispatch_rotate(struct proc_peer *,
+		    struct proto_msg *);
+static void	control_error(struct proc_peer *, uint32_t, const char *);
 static void	control_send_one(struct proc_peer *, uint32_t, const char *,
 		    pid_t, uid_t, const char *, unsigned int, uint64_t,
 		    const char *);
@@ -77,11 +81,13 @@ static struct admin	control_admins[FRONT_MAX_ADMIN];
 static const struct proto_perm control_perms[] = {
 	{ PROTO_ADM_STATUS_REQ, 0 },
 	{ PROTO_ADM_RELOAD, 0 },
+	{ PROTO_ADM_ROTATE_KEY, 0 },
 };
 
 static const struct proc_handler control_handlers[] = {
 	{ PROTO_ADM_STATUS_REQ, control_dispatch_status },
 	{ PROTO_ADM_RELOAD, control_dispatch_reload },
+	{ PROTO_ADM_ROTATE_KEY, control_dispatch_rotate },
 	{ 0, NULL }
 };
 
@@ -206,6 +212,7 @@ control_accept(evutil_socket_t lfd, short ev, void *arg)
 	}
 	ad->ad_used = 1;
 	ad->ad_fp = fp;
+	ad->ad_rotating = 0;
 	proc_peer_open(&ad->ad_peer, fp->fp_base, fd, PROC_PARENT,
 	    PROTO_MAX_CTL_FRAME, control_perms,
 	    sizeof(control_perms) / sizeof(control_perms[0]),
@@ -219,6 +226,7 @@ control_lost(struct proc_peer *peer, int violation, const char *why)
 	struct admin	*ad = peer->pp_arg;
 
 	ad->ad_used = 0;
+	ad->ad_rotating = 0;
 }
 
 static void
@@ -293,4 +301,71 @@ control_dispatch_reload(struct proc_peer *peer, struct proto_msg *msg)
 		fatalx_f("buf");
 	proc_send(peer, PROTO_ADM_ERROR, msg->pm_hdr.peerid, -1, b);
 	buf_free(b);
+}
+
+static void
+control_error(struct proc_peer *peer, uint32_t id, const char *text)
+{
+	struct buf	*b;
+
+	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (buf_put_string(b, text) != 0)
+		fatalx_f("buf");
+	proc_send(peer, PROTO_ADM_ERROR, id, -1, b);
+	buf_free(b);
+}
+
+/*
+ * powerctl rotate-key: keyd makes its next ModelKey current.  The
+ * answer comes back as CTL_ROTATED with the admin's slot as peerid.
+ */
+static void
+control_dispatch_rotate(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct admin	*ad = peer->pp_arg;
+	struct child	*ch = &ad->ad_fp->fp_child[PROC_KEYD];
+	struct buf	*b;
+
+	if (proc_end(peer, msg) != 0)
+		return;
+	if (ch->ch_state != CHILD_RUNNING || !ch->ch_peer.pp_open) {
+		control_error(peer, msg->pm_hdr.peerid, "keyd is not running");
+		return;
+	}
+	if (ad->ad_rotating != 0) {
+		control_error(peer, msg->pm_hdr.peerid,
+		    "a rotation is already under way");
+		return;
+	}
+	log_info("key rotation requested on the control socket");
+	ad->ad_rotating = msg->pm_hdr.peerid != 0 ? msg->pm_hdr.peerid : 1;
+	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (buf_put_u32(b, 0) != 0)
+		fatalx_f("buf");
+	proc_send(&ch->ch_peer, PROTO_CTL_ROTATE_KEY,
+	    (uint32_t)(ad - control_admins) + 1, -1, b);
+	buf_free(b);
+}
+
+/* keyd answered; the admin who asked may have left meanwhile. */
+void
+control_rotated(struct front_parent *fp, uint32_t slot, int ok,
+    const char *text)
+{
+	struct admin	*ad;
+	uint32_t	 id;
+
+	if (slot == 0 || slot > FRONT_MAX_ADMIN)
+		return;
+	ad = &control_admins[slot - 1];
+	if (!ad->ad_used || ad->ad_rotating == 0)
+		return;
+	id = ad->ad_rotating;
+	ad->ad_rotating = 0;
+	if (ok)
+		proc_send_empty(&ad->ad_peer, PROTO_ADM_OK, id);
+	else
+		control_error(&ad->ad_peer, id, text);
 }

@@ -151,8 +151,9 @@ const struct sandbox_rule front_filter[] = {
 	SC_ALLOW_ARG32(ioctl, 1, FIONREAD),
 
 	/*
-	 * XXX lead: OpenSSL may want uname and sysinfo once TLS arrives;
-	 * add them with a test when it does.
+	 * TLS and RA-TLS (front-tls.c) need nothing more: OpenSSL reads
+	 * its configuration and loads its providers before the filter
+	 * (tls_init), then only computes and asks getrandom.
 	 */
 };
 

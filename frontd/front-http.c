@@ -71,6 +71,7 @@ struct http_conn {
 	struct bufferevent	*hc_bev;
 	struct evbuffer_cb_entry *hc_outcb;
 	int			 hc_rewriting;
+	int			 hc_tls;	/* output never frozen */
 };
 static TAILQ_HEAD(, http_conn)	 http_conns =
     TAILQ_HEAD_INITIALIZER(http_conns);
@@ -87,6 +88,8 @@ struct health_req {
 	int			 hr_want;	/* HEALTH_* still awaited */
 	int			 hr_got;	/* HEALTH_* answered */
 	json_int_t		 hr_models;
+	int			 hr_verified;	/* keyd vouched for all */
+	int			 hr_pending;	/* models keyd is checking */
 	json_t			*hr_tee;
 	struct event		*hr_timer;
 };
@@ -104,6 +107,11 @@ struct http_route {
 static void	http_route_cb(struct evhttp_request *, void *);
 static void	http_printable(const char *, char *, size_t);
 static struct bufferevent *http_bevcb(struct event_base *, void *);
+static struct bufferevent *http_tls_bevcb(struct event_base *, void *);
+static struct bufferevent *http_track(struct network *, struct bufferevent *,
+		    int);
+static struct evhttp *http_new(struct network *,
+		    struct bufferevent *(*)(struct event_base *, void *));
 static void	http_outcb(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
 static void	http_page_json(struct http_conn *, struct evbuffer *,
@@ -136,42 +144,92 @@ static const struct http_route http_routes[] = {
 	{ "/v1/detokenize", 0, EVHTTP_REQ_POST, "POST", api_detokenize },
 	{ "/v1/models", 0, HTTP_GET, "GET, HEAD", http_models },
 	{ HTTP_MODELS_PREFIX, 1, HTTP_GET, "GET, HEAD", http_model },
+	{ "/v1/attestation", 0, HTTP_GET, "GET, HEAD", attest_get },
 };
 
+/*
+ * Two servers with the same routes: one for Listen, one for ListenTLS
+ * (libevent 2.1 picks the bufferevent per server, not per socket).
+ */
 void
 http_init(struct network *nw)
 {
-	if ((nw->nw_http = evhttp_new(nw->nw_base)) == NULL)
+	nw->nw_http = http_new(nw, http_bevcb);
+	nw->nw_https = http_new(nw, http_tls_bevcb);
+	api_init(nw);
+	attest_init(nw);
+}
+
+static struct evhttp *
+http_new(struct network *nw,
+    struct bufferevent *(*bevcb)(struct event_base *, void *))
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(nw->nw_base)) == NULL)
 		fatalx("evhttp_new");
 	/* Every method reaches us, so that a wrong one gets a JSON 405. */
-	evhttp_set_allowed_methods(nw->nw_http, EVHTTP_REQ_GET |
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
-	evhttp_set_default_content_type(nw->nw_http, "application/json");
+	evhttp_set_default_content_type(http, "application/json");
 	/*
 	 * A body over MaxBodyBytes is read to its end before the 413, so
 	 * that the client is not reset before it can read the answer.
 	 */
-	if (evhttp_set_flags(nw->nw_http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
+	if (evhttp_set_flags(http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
 		fatalx("evhttp_set_flags");
-	evhttp_set_gencb(nw->nw_http, http_route_cb, nw);
-	evhttp_set_bevcb(nw->nw_http, http_bevcb, nw);
-	api_init(nw);
+	evhttp_set_gencb(http, http_route_cb, nw);
+	evhttp_set_bevcb(http, bevcb, nw);
+	return http;
+}
+
+/* The limits of power.conf, on both servers. */
+void
+http_apply_limits(struct network *nw, struct config *conf)
+{
+	struct evhttp	*http[2] = { nw->nw_http, nw->nw_https };
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		evhttp_set_max_headers_size(http[i],
+		    config_num(conf, CONF_KW_MAXHEADERBYTES));
+		evhttp_set_max_body_size(http[i],
+		    config_num(conf, CONF_KW_MAXBODYBYTES));
+		evhttp_set_timeout(http[i], (int)config_num(conf,
+		    CONF_KW_REQUESTTIMEOUT));
+	}
+}
+
+static void
+http_listen_on(struct network *nw, struct evhttp *http, int fd,
+    const char *addr)
+{
+	struct evhttp_bound_socket	*bound;
+
+	if (nw->nw_nbound >= FRONT_MAX_BOUND)
+		fatalx("listener %s: too many", addr);
+	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		fatalx("listener %s", addr);
+	nw->nw_boundon[nw->nw_nbound] = http;
+	nw->nw_bound[nw->nw_nbound++] = bound;
+	if (nw->nw_paused)
+		evconnlistener_disable(evhttp_bound_socket_get_listener(bound));
 }
 
 void
 http_add_listener(struct network *nw, int fd, const char *addr)
 {
-	struct evhttp_bound_socket	*bound;
-
-	if ((bound = evhttp_accept_socket_with_handle(nw->nw_http, fd)) ==
-	    NULL)
-		fatalx("listener %s", addr);
-	nw->nw_bound[nw->nw_nbound++] = bound;
-	if (nw->nw_paused)
-		evconnlistener_disable(evhttp_bound_socket_get_listener(bound));
+	http_listen_on(nw, nw->nw_http, fd, addr);
 	log_verbose("serving HTTP on %s", addr);
+}
+
+void
+http_add_tls_listener(struct network *nw, int fd, const char *addr)
+{
+	http_listen_on(nw, nw->nw_https, fd, addr);
+	log_verbose("serving HTTPS on %s", addr);
 }
 
 void
@@ -180,7 +238,7 @@ http_stop_listening(struct network *nw)
 	size_t	i;
 
 	for (i = 0; i < nw->nw_nbound; i++)
-		evhttp_del_accept_socket(nw->nw_http, nw->nw_bound[i]);
+		evhttp_del_accept_socket(nw->nw_boundon[i], nw->nw_bound[i]);
 	nw->nw_nbound = 0;
 }
 
@@ -202,15 +260,31 @@ http_connections(const struct network *nw)
 static struct bufferevent *
 http_bevcb(struct event_base *base, void *arg)
 {
-	struct network		*nw = arg;
+	struct bufferevent	*bev;
+
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new");
+	return http_track(arg, bev, 0);
+}
+
+static struct bufferevent *
+http_tls_bevcb(struct event_base *base, void *arg)
+{
+	return http_track(arg, tls_bufferevent(arg, base), 1);
+}
+
+static struct bufferevent *
+http_track(struct network *nw, struct bufferevent *bev, int tls)
+{
+	struct event_base	*base = nw->nw_base;
 	struct http_conn	*hc;
 	struct timeval		 tv = { 0, HTTP_SWEEP_USEC };
 
 	hc = xcalloc(1, sizeof(*hc));
 	hc->hc_nw = nw;
-	if ((hc->hc_bev = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatalx("bufferevent_socket_new");
+	hc->hc_bev = bev;
+	hc->hc_tls = tls;
 	bufferevent_incref(hc->hc_bev);
 	if ((hc->hc_outcb = evbuffer_add_cb(bufferevent_get_output(
 	    hc->hc_bev), http_outcb, hc)) == NULL)
@@ -277,10 +351,12 @@ http_outcb(struct evbuffer *out, const struct evbuffer_cb_info *info,
 	/*
 	 * Between writes a socket bufferevent keeps the start of its
 	 * output frozen, which also stops copyout; libevent's http.c
-	 * thaws it the same way when it must look.
+	 * thaws it the same way when it must look.  A TLS one does not
+	 * freeze it, and must not find it frozen.
 	 */
 	hc->hc_rewriting = 1;
-	evbuffer_unfreeze(out, 1);
+	if (!hc->hc_tls)
+		evbuffer_unfreeze(out, 1);
 	if (evbuffer_copyout(out, page, 8) != 8 ||
 	    memcmp(page, "HTTP/1.", 7) != 0 ||
 	    evbuffer_copyout(out, page, len) != (ev_ssize_t)len)
@@ -296,7 +372,8 @@ http_outcb(struct evbuffer *out, const struct evbuffer_cb_info *info,
 	evbuffer_drain(out, len);
 	http_page_json(hc, out, page, (size_t)(eol - page));
  done:
-	evbuffer_freeze(out, 1);
+	if (!hc->hc_tls)
+		evbuffer_freeze(out, 1);
 	hc->hc_rewriting = 0;
 }
 
@@ -508,6 +585,7 @@ http_conn_closed(struct evhttp_connection *conn, void *arg)
 		if (hr->hr_conn == conn)
 			http_health_free(hr);
 	api_conn_closed(nw, conn);
+	attest_conn_closed(nw, conn);
 }
 
 static void
@@ -649,6 +727,10 @@ http_health_finish(struct health_req *hr)
 	    "tee", tee);
 	if (obj == NULL)
 		fatalx("json_pack");
+	json_object_set_new(obj, "models_verified",
+	    json_boolean(hr->hr_verified));
+	json_object_set_new(obj, "models_pending",
+	    json_integer(hr->hr_pending));
 	if (!ok)
 		json_object_set_new(obj, "unavailable", json_pack("[s*s*]",
 		    (hr->hr_got & HEALTH_INFER) ? NULL : "inferd",
@@ -687,20 +769,25 @@ void
 http_infer_status(struct network *nw, struct proto_msg *msg)
 {
 	struct health_req	*hr;
-	uint32_t		 loaded, configured;
+	uint32_t		 loaded, configured, pending;
+	uint8_t			 verified;
 
 	loaded = proc_get_u32(msg);
 	configured = proc_get_u32(msg);
+	verified = proc_get_u8(msg);
+	pending = proc_get_u32(msg);
 	if (proc_end(&nw->nw_infer, msg) != 0)
 		return;
-	if (loaded > configured) {
-		proc_violation(&nw->nw_infer, "INFER_STATUS: %u of %u loaded",
-		    loaded, configured);
+	if (loaded > configured || verified > 1 || pending > 1024) {
+		proc_violation(&nw->nw_infer, "INFER_STATUS: %u of %u loaded, "
+		    "verified %u", loaded, configured, verified);
 		return;
 	}
 	if ((hr = http_health_find(nw, msg->pm_hdr.peerid)) == NULL)
 		return;		/* the client left, or we timed out */
 	hr->hr_models = loaded;
+	hr->hr_verified = verified;
+	hr->hr_pending = (int)pending;
 	http_health_answered(hr, HEALTH_INFER);
 }
 
@@ -741,6 +828,8 @@ http_peer_lost(struct network *nw, enum proc_id id)
 
 	if (id == PROC_INFERD)
 		api_peer_lost(nw);
+	attest_peer_lost(nw, id);
+	tls_peer_lost(nw, id);
 	what = id == PROC_INFERD ? HEALTH_INFER : HEALTH_ATTEST;
 	TAILQ_FOREACH_SAFE(hr, &nw->nw_pending, hr_entry, next) {
 		if ((hr->hr_want & what) == 0)

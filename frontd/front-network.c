@@ -62,6 +62,8 @@ static void	network_dispatch_shutdown(struct proc_peer *,
 		    struct proto_msg *);
 static void	network_dispatch_infer(struct proc_peer *, struct proto_msg *);
 static void	network_dispatch_attest(struct proc_peer *, struct proto_msg *);
+static void	network_dispatch_report(struct proc_peer *, struct proto_msg *);
+static void	network_dispatch_tls(struct proc_peer *, struct proto_msg *);
 static void	network_drain_cb(evutil_socket_t, short, void *);
 static void	network_dispatch_reply(struct proc_peer *, struct proto_msg *);
 static void	*network_malloc(size_t);
@@ -73,6 +75,7 @@ static const struct proto_perm network_parent_perms[] = {
 	{ PROTO_CTL_STATUS_REQ, 0 },
 	{ PROTO_CTL_PEER, PROTO_PERM_FD },
 	{ PROTO_CTL_LISTEN, PROTO_PERM_FD },
+	{ PROTO_CTL_TLS, PROTO_PERM_FD },
 	{ PROTO_CTL_SHUTDOWN, PROTO_PERM_ONCE },
 };
 
@@ -81,6 +84,7 @@ static const struct proc_handler network_parent_handlers[] = {
 	{ PROTO_CTL_STATUS_REQ, network_dispatch_status },
 	{ PROTO_CTL_PEER, network_dispatch_peer },
 	{ PROTO_CTL_LISTEN, network_dispatch_listen },
+	{ PROTO_CTL_TLS, network_dispatch_tls },
 	{ PROTO_CTL_SHUTDOWN, network_dispatch_shutdown },
 	{ 0, NULL }
 };
@@ -98,10 +102,12 @@ static const struct proc_handler network_infer_handlers[] = {
 
 static const struct proto_perm network_attest_perms[] = {
 	{ PROTO_ATTEST_TEE, 0 },
+	{ PROTO_ATTEST_REPORT, 0 },
 };
 
 static const struct proc_handler network_attest_handlers[] = {
 	{ PROTO_ATTEST_TEE, network_dispatch_attest },
+	{ PROTO_ATTEST_REPORT, network_dispatch_report },
 	{ 0, NULL }
 };
 
@@ -132,13 +138,14 @@ network_main(int debug, int verbose)
 	json_object_seed(0);
 	http_init(nw);
 	network_apply_config(nw, nw->nw_cc.cc_config);
+	tls_init(nw);
 	proc_peer_open(&nw->nw_parent, nw->nw_base, PROC_CHANNEL_FD,
 	    PROC_PARENT, PROTO_MAX_CTL_FRAME, network_parent_perms,
 	    sizeof(network_parent_perms) / sizeof(network_parent_perms[0]),
 	    network_parent_handlers, proc_lost_parent, nw);
 	proc_log_to_parent(&nw->nw_parent);
 	/* Connections, listeners, channels and a little slack. */
-	lim.sl_nofile = nw->nw_maxconns + FRONT_MAX_LISTEN + 32;
+	lim.sl_nofile = nw->nw_maxconns + FRONT_MAX_BOUND + 32;
 	lim.sl_nproc = 0;
 	lim.sl_fsize = 0;
 	proc_child_sandbox(&nw->nw_cc, &lim, front_filter, front_filter_len);
@@ -195,19 +202,13 @@ network_free(void *p)
 static void
 network_apply_config(struct network *nw, struct config *conf)
 {
-	struct evhttp	*http = nw->nw_http;
-
 	log_setlevel((int)config_num(conf, CONF_KW_LOGLEVEL));
 	nw->nw_maxconns = (unsigned int)config_num(conf,
 	    CONF_KW_MAXCONNECTIONS);
 	nw->nw_maxqueue = (unsigned int)config_num(conf, CONF_KW_MAXQUEUE);
 	nw->nw_maxbody = (unsigned int)config_num(conf, CONF_KW_MAXBODYBYTES);
 	nw->nw_timeout = (int)config_num(conf, CONF_KW_REQUESTTIMEOUT);
-	evhttp_set_max_headers_size(http,
-	    config_num(conf, CONF_KW_MAXHEADERBYTES));
-	evhttp_set_max_body_size(http, config_num(conf, CONF_KW_MAXBODYBYTES));
-	evhttp_set_timeout(http, (int)config_num(conf,
-	    CONF_KW_REQUESTTIMEOUT));
+	http_apply_limits(nw, conf);
 }
 
 static void
@@ -227,6 +228,7 @@ network_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 	if ((conf = proc_child_reload(peer, msg, PROC_NETWORK)) == NULL)
 		return;
 	network_apply_config(nw, conf);
+	tls_config(nw, conf);
 	config_free(nw->nw_cc.cc_config);
 	nw->nw_cc.cc_config = conf;
 }
@@ -234,23 +236,29 @@ network_dispatch_config(struct proc_peer *peer, struct proto_msg *msg)
 static void
 network_dispatch_status(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct network	*nw = peer->pp_arg;
-	struct buf	*b;
-	char		 detail[256];
-
 	if (proc_end(peer, msg) != 0)
 		return;
+	network_send_status(peer->pp_arg, msg->pm_hdr.peerid);
+}
+
+/* CTL_STATUS: an answer (peerid), or news such as a new certificate (0). */
+void
+network_send_status(struct network *nw, uint32_t peerid)
+{
+	struct buf	*b;
+	char		 detail[512];
+
 	snprintf(detail, sizeof(detail), "%zu listener(s), %u connection(s),"
-	    " %u generation(s) running or queued, inferd %s, attestd %s",
-	    nw->nw_nbound, http_connections(nw), nw->nw_nbusy,
+	    " %u generation(s) running or queued, inferd %s, attestd %s,"
+	    " TLS: %s", nw->nw_nbound, http_connections(nw), nw->nw_nbusy,
 	    nw->nw_infer.pp_open ? "up" : "down",
-	    nw->nw_attest.pp_open ? "up" : "down");
+	    nw->nw_attest.pp_open ? "up" : "down", tls_status(nw));
 	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
 		fatalx_f("buf_new");
 	if (buf_put_string(b, nw->nw_draining ? "draining" : "serving") != 0 ||
 	    buf_put_string(b, detail) != 0)
 		fatalx_f("buf");
-	proc_send(peer, PROTO_CTL_STATUS, msg->pm_hdr.peerid, -1, b);
+	proc_send(&nw->nw_parent, PROTO_CTL_STATUS, peerid, -1, b);
 	buf_free(b);
 }
 
@@ -278,12 +286,16 @@ network_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 		    network_lost_sibling, nw);
 		break;
 	case PROC_ATTESTD:
+		/* As for inferd: what the old one owed will not come. */
+		if (nw->nw_attest.pp_open)
+			http_peer_lost(nw, PROC_ATTESTD);
 		proc_peer_close(&nw->nw_attest);
 		proc_peer_open(&nw->nw_attest, nw->nw_base, fd, PROC_ATTESTD,
 		    PROTO_MAX_CTL_FRAME, network_attest_perms,
 		    sizeof(network_attest_perms) /
 		    sizeof(network_attest_perms[0]), network_attest_handlers,
 		    network_lost_sibling, nw);
+		tls_attest_up(nw);
 		break;
 	default:
 		close(fd);
@@ -305,7 +317,7 @@ network_dispatch_listen(struct proc_peer *peer, struct proto_msg *msg)
 		free(addr);
 		return;
 	}
-	if (nw->nw_nbound >= FRONT_MAX_LISTEN) {
+	if (nw->nw_nbound >= FRONT_MAX_BOUND) {
 		free(addr);
 		proc_violation(peer, "CTL_LISTEN: too many listeners");
 		return;
@@ -356,7 +368,29 @@ network_dispatch_attest(struct proc_peer *peer, struct proto_msg *msg)
 }
 
 static void
+network_dispatch_report(struct proc_peer *peer, struct proto_msg *msg)
+{
+	attest_dispatch_report(peer->pp_arg, msg);
+}
+
+static void
+network_dispatch_tls(struct proc_peer *peer, struct proto_msg *msg)
+{
+	tls_listen(peer->pp_arg, peer, msg);
+}
+
+/*
+ * A model list asked for by GET /v1/attestation goes to front-attest.c,
+ * unless a chunked API document is being put together (inferd must not
+ * interleave: front-api.c calls that a violation).
+ */
+static void
 network_dispatch_reply(struct proc_peer *peer, struct proto_msg *msg)
 {
-	api_infer_reply(peer->pp_arg, msg);
+	struct network	*nw = peer->pp_arg;
+
+	if (nw->nw_rx_total == 0 && attest_owns_infer(nw, msg->pm_hdr.peerid))
+		attest_infer_reply(nw, msg);
+	else
+		api_infer_reply(nw, msg);
 }

@@ -41,6 +41,8 @@
 
 #include <event2/event.h>
 
+#include <openssl/crypto.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "err.h"
@@ -53,14 +55,16 @@
 
 /*
  * The privileged parent.  It stays small: it opens what needs root
- * (listen sockets, model files, the control socket), starts each child
+ * (listen sockets, the control socket), starts each child
  * with fork + exec, brokers the channels between siblings, restarts a
  * child that dies, and stops the family on SIGTERM.  It parses nothing
  * a client sent; children only report to it.
  */
 
 static void	parent_open_listeners(struct front_parent *);
-static void	parent_open_models(struct front_parent *);
+static void	parent_send_tls(struct front_parent *, struct child *);
+static u_char	*parent_read_secret(const char *, size_t *);
+static void	parent_count_models(struct front_parent *);
 static char	*parent_bound_name(int);
 static void	parent_daemonize(struct front_parent *);
 static void	parent_spawn(struct front_parent *, enum proc_id);
@@ -79,6 +83,8 @@ static void	parent_lost(struct proc_peer *, int, const char *);
 static void	parent_dispatch_ready(struct proc_peer *, struct proto_msg *);
 static void	parent_dispatch_status(struct proc_peer *, struct proto_msg *);
 static void	parent_dispatch_log(struct proc_peer *, struct proto_msg *);
+static void	parent_dispatch_rotated(struct proc_peer *,
+		    struct proto_msg *);
 static struct child *parent_child_of(struct proc_peer *);
 static int	conf_same(const struct config *, const struct config *,
 		    enum config_kw);
@@ -97,12 +103,29 @@ static const struct proc_handler parent_handlers[] = {
 	{ 0, NULL }
 };
 
+/* keyd also answers rotations. */
+static const struct proto_perm parent_keyd_perms[] = {
+	{ PROTO_CTL_READY, PROTO_PERM_ONCE },
+	{ PROTO_CTL_STATUS, 0 },
+	{ PROTO_CTL_LOG, 0 },
+	{ PROTO_CTL_ROTATED, 0 },
+};
+
+static const struct proc_handler parent_keyd_handlers[] = {
+	{ PROTO_CTL_READY, parent_dispatch_ready },
+	{ PROTO_CTL_STATUS, parent_dispatch_status },
+	{ PROTO_CTL_LOG, parent_dispatch_log },
+	{ PROTO_CTL_ROTATED, parent_dispatch_rotated },
+	{ 0, NULL }
+};
+
 /* Sibling channels the parent creates and hands out. */
 static const struct {
 	enum proc_id	a, b;
 } parent_links[] = {
 	{ PROC_NETWORK, PROC_INFERD },
 	{ PROC_NETWORK, PROC_ATTESTD },
+	{ PROC_KEYD, PROC_INFERD },
 };
 
 /* The user each child runs as. */
@@ -122,6 +145,9 @@ static const enum config_kw restart_kws[] = {
 	CONF_KW_CONTEXTLENGTH, CONF_KW_KVCACHEMEMORY, CONF_KW_KVCACHETYPE,
 	CONF_KW_STREAMLAYERS, CONF_KW_THREADS,
 	CONF_KW_TDXGUESTDEVICE, CONF_KW_TSMREPORTDIRECTORY,
+	CONF_KW_LISTENTLS, CONF_KW_TLSCERTIFICATE, CONF_KW_TLSKEY,
+	CONF_KW_HASHCACHE, CONF_KW_MODELKEY, CONF_KW_MODELSIGNINGKEY,
+	CONF_KW_SEVVMPL,
 };
 
 static struct front_parent	*parent_fp;	/* for the fatal hook */
@@ -163,7 +189,7 @@ parent_main(struct front_parent *fp)
 	fp->fp_self = xstrdup(self);
 
 	parent_open_listeners(fp);
-	parent_open_models(fp);
+	parent_count_models(fp);
 	if (!fp->fp_debug)
 		parent_daemonize(fp);
 	clock_gettime(CLOCK_MONOTONIC, &fp->fp_started);
@@ -199,16 +225,21 @@ parent_main(struct front_parent *fp)
 	fatalx("event loop ended");
 }
 
+/* Listen sockets first, then ListenTLS ones. */
 static void
 parent_open_listeners(struct front_parent *fp)
 {
+	static const enum config_kw	 kws[] = {
+		CONF_KW_LISTEN, CONF_KW_LISTENTLS
+	};
 	const struct config_value	*cv;
 	struct addrinfo			 hints, *res, *ai;
 	struct front_listener		*fl;
 	char				 host[256], port[16];
-	int				 r, fd, on = 1;
+	int				 r, fd, on = 1, k;
 
-	for (cv = config_get(fp->fp_conf, CONF_KW_LISTEN); cv != NULL;
+	for (k = 0; k < 2; k++)
+	for (cv = config_get(fp->fp_conf, kws[k]); cv != NULL;
 	    cv = cv->cv_next) {
 		if (config_split_listen(cv->cv_argv[0], host, sizeof(host),
 		    port, sizeof(port)) != 0)
@@ -222,9 +253,9 @@ parent_open_listeners(struct front_parent *fp)
 			fatalx("Listen %s: %s", cv->cv_argv[0],
 			    gai_strerror(r));
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			if (fp->fp_nlisten >= FRONT_MAX_LISTEN)
+			if (fp->fp_nlisten >= FRONT_MAX_BOUND)
 				fatalx("Listen: more than %d sockets",
-				    FRONT_MAX_LISTEN);
+				    FRONT_MAX_BOUND);
 			if ((fd = socket(ai->ai_family, ai->ai_socktype |
 			    SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1)
 				fatal("socket for %s", cv->cv_argv[0]);
@@ -241,10 +272,86 @@ parent_open_listeners(struct front_parent *fp)
 			fl = &fp->fp_listen[fp->fp_nlisten++];
 			fl->fl_fd = fd;
 			fl->fl_addr = parent_bound_name(fd);
-			log_info("listening on %s", fl->fl_addr);
+			fl->fl_tls = k;
+			log_info("listening %s %s", k ? "for TLS on" : "on",
+			    fl->fl_addr);
 		}
 		freeaddrinfo(res);
 	}
+}
+
+/*
+ * CTL_TLS for each ListenTLS socket: with the operator's chain and key
+ * when TLSCertificate and TLSKey are set (read now, as root, and wiped
+ * once queued), else empty (RA-TLS).  Read again for every network
+ * child, so a renewed certificate is picked up by a restart.
+ */
+static void
+parent_send_tls(struct front_parent *fp, struct child *ch)
+{
+	const char	*certfile, *keyfile;
+	u_char		*cert = NULL, *key = NULL;
+	size_t		 certlen = 0, keylen = 0, i;
+	struct buf	*b;
+	int		 fd;
+
+	certfile = config_str(fp->fp_conf, CONF_KW_TLSCERTIFICATE);
+	keyfile = config_str(fp->fp_conf, CONF_KW_TLSKEY);
+	for (i = 0; i < fp->fp_nlisten; i++) {
+		if (!fp->fp_listen[i].fl_tls)
+			continue;
+		if (certfile != NULL && cert == NULL &&
+		    ((cert = parent_read_secret(certfile, &certlen)) == NULL ||
+		    (key = parent_read_secret(keyfile, &keylen)) == NULL)) {
+			log_warn("TLS: cannot read %s or %s: ListenTLS not "
+			    "served", certfile, keyfile);
+			break;
+		}
+		if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+			fatalx_f("buf_new");
+		if ((fd = dup(fp->fp_listen[i].fl_fd)) == -1)
+			fatal("dup");
+		if (buf_put_string(b, fp->fp_listen[i].fl_addr) != 0 ||
+		    buf_put_data(b, cert, certlen) != 0 ||
+		    buf_put_data(b, key, keylen) != 0)
+			fatalx("TLSCertificate and TLSKey: too large");
+		proc_send(&ch->ch_peer, PROTO_CTL_TLS, 0, fd, b);
+		buf_free(b);		/* wipes */
+	}
+	if (cert != NULL) {
+		OPENSSL_cleanse(cert, certlen);
+		free(cert);
+	}
+	if (key != NULL) {
+		OPENSSL_cleanse(key, keylen);
+		free(key);
+	}
+}
+
+/* A whole file of at most FRONT_TLS_MAX_FILE bytes, or NULL. */
+static u_char *
+parent_read_secret(const char *path, size_t *lenp)
+{
+	u_char	*p;
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+
+	*lenp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return NULL;
+	p = xcalloc(1, FRONT_TLS_MAX_FILE + 1);
+	while ((n = read(fd, p + len, FRONT_TLS_MAX_FILE + 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n == -1 || len == 0 || len > FRONT_TLS_MAX_FILE) {
+		OPENSSL_cleanse(p, FRONT_TLS_MAX_FILE + 1);
+		free(p);
+		errno = n == -1 ? errno : EFBIG;
+		return NULL;
+	}
+	*lenp = len;
+	return p;
 }
 
 /* The address really bound, port 0 resolved: "1.2.3.4:80", "[::1]:80". */
@@ -265,25 +372,18 @@ parent_bound_name(int fd)
 	return s;
 }
 
-/* Model files are opened here, as root, and passed to inferd. */
+/*
+ * keyd opens the model files, checks them and passes them to inferd;
+ * the parent only counts them (front_config_check saw that they exist).
+ */
 static void
-parent_open_models(struct front_parent *fp)
+parent_count_models(struct front_parent *fp)
 {
 	const struct config_value	*cv;
-	size_t				 n = 0;
-	int				 fd;
 
 	for (cv = config_get(fp->fp_conf, CONF_KW_MODEL); cv != NULL;
 	    cv = cv->cv_next)
-		n++;
-	fp->fp_modelfd = xcalloc(n == 0 ? 1 : n, sizeof(int));
-	for (cv = config_get(fp->fp_conf, CONF_KW_MODEL); cv != NULL;
-	    cv = cv->cv_next) {
-		if ((fd = open(cv->cv_argv[1], O_RDONLY | O_CLOEXEC |
-		    O_NOCTTY)) == -1)
-			fatal("Model %s: %s", cv->cv_argv[0], cv->cv_argv[1]);
-		fp->fp_modelfd[fp->fp_nmodel++] = fd;
-	}
+		fp->fp_nmodel++;
 }
 
 /*
@@ -375,10 +475,16 @@ parent_spawn(struct front_parent *fp, enum proc_id id)
 	free(ch->ch_detail);
 	ch->ch_state_text = xstrdup("starting");
 	ch->ch_detail = xstrdup("");
-	proc_peer_open(&ch->ch_peer, fp->fp_base, sv[0], id,
-	    PROTO_MAX_CTL_FRAME, parent_perms,
-	    sizeof(parent_perms) / sizeof(parent_perms[0]), parent_handlers,
-	    parent_lost, fp);
+	if (id == PROC_KEYD)
+		proc_peer_open(&ch->ch_peer, fp->fp_base, sv[0], id,
+		    PROTO_MAX_CTL_FRAME, parent_keyd_perms,
+		    sizeof(parent_keyd_perms) / sizeof(parent_keyd_perms[0]),
+		    parent_keyd_handlers, parent_lost, fp);
+	else
+		proc_peer_open(&ch->ch_peer, fp->fp_base, sv[0], id,
+		    PROTO_MAX_CTL_FRAME, parent_perms,
+		    sizeof(parent_perms) / sizeof(parent_perms[0]),
+		    parent_handlers, parent_lost, fp);
 	log_debug("started %s, pid %ld", proc_name(id), (long)pid);
 	parent_send_config(fp, ch);
 	parent_broker(fp, id);
@@ -392,7 +498,8 @@ parent_exec_child(struct front_parent *fp, enum proc_id id, int fd)
 		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
 		"POWER_NO_SIMD", "GLIBC_TUNABLES",
 	};
-	char		*argv[16], *envp[8], path[PATH_MAX], *v;
+	const struct config_value *cv;
+	char		*argv[16], *envp[8 + 16], path[PATH_MAX], *v;
 	sigset_t	 set;
 	size_t		 i, ne = 0;
 	int		 na = 0, n;
@@ -433,6 +540,16 @@ parent_exec_child(struct front_parent *fp, enum proc_id id, int fd)
 		if (asprintf(&envp[ne], "%s=%s", keep[i], v) != -1)
 			ne++;
 	}
+	/* ModelKey env: to keyd alone, never to another child. */
+	for (cv = config_get(fp->fp_conf, CONF_KW_MODELKEY);
+	    id == PROC_KEYD && cv != NULL; cv = cv->cv_next) {
+		if (strcmp(cv->cv_argv[0], "env") != 0 ||
+		    ne + 1 >= sizeof(envp) / sizeof(envp[0]) ||
+		    (v = getenv(cv->cv_argv[1])) == NULL)
+			continue;
+		if (asprintf(&envp[ne], "%s=%s", cv->cv_argv[1], v) != -1)
+			ne++;
+	}
 	envp[ne] = NULL;
 	execve(path, argv, envp);
 	dprintf(STDERR_FILENO, "frontd: exec %s: %s\n", path, strerror(errno));
@@ -463,13 +580,12 @@ parent_send_config(struct front_parent *fp, struct child *ch)
 
 /*
  * Hand a freshly started child what it serves: listen sockets to the
- * network child, model files to inferd, and a new channel to each
- * running sibling it talks to.
+ * network child, the rotation to restore to keyd, and a new channel to
+ * each running sibling it talks to (keyd sends inferd the models).
  */
 static void
 parent_broker(struct front_parent *fp, enum proc_id id)
 {
-	const struct config_value	*cv;
 	struct child			*ch = &fp->fp_child[id], *other;
 	struct buf			*b;
 	size_t				 i;
@@ -480,6 +596,8 @@ parent_broker(struct front_parent *fp, enum proc_id id)
 		fatalx_f("buf_new");
 	if (id == PROC_NETWORK) {
 		for (i = 0; i < fp->fp_nlisten; i++) {
+			if (fp->fp_listen[i].fl_tls)
+				continue;
 			buf_reset(b);
 			if ((fd = dup(fp->fp_listen[i].fl_fd)) == -1)
 				fatal("dup");
@@ -487,21 +605,14 @@ parent_broker(struct front_parent *fp, enum proc_id id)
 				fatalx_f("buf");
 			proc_send(&ch->ch_peer, PROTO_CTL_LISTEN, 0, fd, b);
 		}
+		parent_send_tls(fp, ch);
 	}
-	if (id == PROC_INFERD) {
-		i = 0;
-		for (cv = config_get(fp->fp_conf, CONF_KW_MODEL); cv != NULL;
-		    cv = cv->cv_next, i++) {
-			buf_reset(b);
-			if ((fd = dup(fp->fp_modelfd[i])) == -1)
-				fatal("dup");
-			if (buf_put_string(b, cv->cv_argv[0]) != 0 ||
-			    buf_put_string(b, cv->cv_argv[1]) != 0 ||
-			    buf_put_string(b, cv->cv_argc > 2 ?
-			    cv->cv_argv[2] + strlen("sha256:") : "") != 0)
-				fatalx_f("buf");
-			proc_send(&ch->ch_peer, PROTO_CTL_MODEL, 0, fd, b);
-		}
+	/* A restarted keyd starts at the key powerctl rotated to. */
+	if (id == PROC_KEYD && fp->fp_keyidx > 0) {
+		buf_reset(b);
+		if (buf_put_u32(b, fp->fp_keyidx) != 0)
+			fatalx_f("buf");
+		proc_send(&ch->ch_peer, PROTO_CTL_ROTATE_KEY, 0, -1, b);
 	}
 	for (i = 0; i < sizeof(parent_links) / sizeof(parent_links[0]); i++) {
 		if (parent_links[i].a == id)
@@ -607,6 +718,29 @@ parent_dispatch_log(struct proc_peer *peer, struct proto_msg *msg)
 	else
 		log_forward((int)level, peer->pp_name, line);
 	free(line);
+}
+
+/* keyd's answer to a rotation; peerid names the admin who asked. */
+static void
+parent_dispatch_rotated(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct front_parent	*fp = peer->pp_arg;
+	uint8_t			 ok;
+	uint32_t		 cur;
+	char			*text;
+
+	ok = proc_get_u8(msg);
+	cur = proc_get_u32(msg);
+	text = proc_get_string(msg);
+	if (proc_end(peer, msg) != 0) {
+		free(text);
+		return;
+	}
+	if (ok)
+		fp->fp_keyidx = cur;
+	if (msg->pm_hdr.peerid != 0)
+		control_rotated(fp, msg->pm_hdr.peerid, ok, text);
+	free(text);
 }
 
 static void

@@ -35,6 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "err.h"
@@ -57,6 +60,9 @@ static struct config *load_config(const char *, int);
 static int	check_user(const struct config *, enum config_kw, char *,
 		    size_t);
 static int	check_exec(const char *, const char *, char *, size_t);
+static int	check_tls(const struct config *, char *, size_t);
+static int	check_tls_file(const char *, const char *, int, char *,
+		    size_t);
 
 const char *front_conffile_default = POWER_SYSCONFDIR "/power.conf";
 
@@ -109,6 +115,81 @@ check_exec(const char *dir, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+check_tls_file(const char *kw, const char *path, int secret, char *err,
+    size_t errlen)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1 || access(path, R_OK) == -1) {
+		snprintf(err, errlen, "%s %s: %s", kw, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    st.st_size > FRONT_TLS_MAX_FILE) {
+		snprintf(err, errlen, "%s %s: not a file of 1 to %d bytes",
+		    kw, path, FRONT_TLS_MAX_FILE);
+		return -1;
+	}
+	if (secret && ((st.st_mode & 077) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()))) {
+		snprintf(err, errlen, "%s %s: must be owned by root (or the "
+		    "user running frontd) and not readable by group or "
+		    "others (mode %04o)", kw, path,
+		    (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ListenTLS: TLSCertificate and TLSKey both (the operator's chain and
+ * key, which must load and match) or neither (RA-TLS).
+ */
+static int
+check_tls(const struct config *conf, char *err, size_t errlen)
+{
+	const struct config_value	*cv;
+	const char			*cert, *key, *why;
+	SSL_CTX				*ctx;
+	size_t				 n = 0;
+	int				 ok;
+
+	for (cv = config_get(conf, CONF_KW_LISTENTLS); cv != NULL;
+	    cv = cv->cv_next)
+		n++;
+	if (n > FRONT_MAX_LISTEN) {
+		snprintf(err, errlen, "ListenTLS: at most %d addresses",
+		    FRONT_MAX_LISTEN);
+		return -1;
+	}
+	cert = config_str(conf, CONF_KW_TLSCERTIFICATE);
+	key = config_str(conf, CONF_KW_TLSKEY);
+	if ((cert == NULL) != (key == NULL)) {
+		snprintf(err, errlen, "TLSCertificate and TLSKey: set both "
+		    "(the operator's certificate) or neither (RA-TLS)");
+		return -1;
+	}
+	if (cert == NULL)
+		return 0;
+	if (check_tls_file("TLSCertificate", cert, 0, err, errlen) != 0 ||
+	    check_tls_file("TLSKey", key, 1, err, errlen) != 0)
+		return -1;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		return -1;
+	ok = SSL_CTX_use_certificate_chain_file(ctx, cert) == 1 &&
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1;
+	if (!ok) {
+		why = ERR_reason_error_string(ERR_peek_last_error());
+		snprintf(err, errlen, "TLSCertificate %s, TLSKey %s: %s", cert,
+		    key, why != NULL ? why : "cannot be used together");
+	}
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
 /*
  * Checks beyond syntax: the users and group exist, the chroot is safe,
  * the programs and model files are there.  Run by -n and at start.
@@ -155,6 +236,8 @@ front_config_check(struct config *conf, int separate, char *err,
 		    FRONT_MAX_LISTEN);
 		return -1;
 	}
+	if (check_tls(conf, err, errlen) != 0)
+		return -1;
 	for (cv = config_get(conf, CONF_KW_MODEL); cv != NULL;
 	    cv = cv->cv_next) {
 		if (access(cv->cv_argv[1], R_OK) == -1) {

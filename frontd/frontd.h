@@ -28,6 +28,10 @@
 #define FRONT_PEER_TIMEOUT_MS	1000	/* sibling answer limit */
 #define FRONT_MAX_PENDING	64	/* /health requests waiting */
 #define FRONT_MAX_ADMIN		16	/* control socket clients */
+#define FRONT_MAX_BOUND		(2 * FRONT_MAX_LISTEN)	/* Listen + ListenTLS */
+#define FRONT_ATTEST_TIMEOUT_MS	5000	/* evidence: hardware can be slow */
+#define FRONT_MAX_ATTEST	64	/* /v1/attestation requests open */
+#define FRONT_TLS_MAX_FILE	(24 * 1024)	/* TLSCertificate, TLSKey bytes */
 
 struct config;
 struct event_base;
@@ -43,6 +47,7 @@ enum child_state {
 struct front_listener {
 	int	 fl_fd;
 	char	*fl_addr;
+	int	 fl_tls;	/* ListenTLS */
 };
 
 /* One child of the family, as the parent sees it. */
@@ -74,10 +79,10 @@ struct front_parent {
 	struct timespec		 fp_started;
 	time_t			 fp_started_wall;
 	struct child		 fp_child[PROC_MAX];
-	struct front_listener	 fp_listen[FRONT_MAX_LISTEN];
+	struct front_listener	 fp_listen[FRONT_MAX_BOUND];
 	size_t			 fp_nlisten;
-	int			*fp_modelfd;
 	size_t			 fp_nmodel;
+	uint32_t		 fp_keyidx;	/* current ModelKey, for keyd */
 	int			 fp_ctlfd;
 	struct event		*fp_ctlev;
 	gid_t			 fp_admingid;
@@ -94,6 +99,9 @@ struct health_req;
 TAILQ_HEAD(health_list, health_req);
 struct api_req;
 TAILQ_HEAD(api_list, api_req);
+struct attest_req;
+TAILQ_HEAD(attest_list, attest_req);
+struct tls_state;
 
 /* Network child state. */
 struct network {
@@ -103,7 +111,9 @@ struct network {
 	struct proc_peer	 nw_parent;
 	struct proc_peer	 nw_infer;
 	struct proc_peer	 nw_attest;
-	struct evhttp_bound_socket *nw_bound[FRONT_MAX_LISTEN];
+	struct evhttp		*nw_https;	/* TLS listeners (front-tls.c) */
+	struct evhttp_bound_socket *nw_bound[FRONT_MAX_BOUND];
+	struct evhttp		*nw_boundon[FRONT_MAX_BOUND];
 	size_t			 nw_nbound;
 	unsigned int		 nw_conns;	/* open connections */
 	unsigned int		 nw_maxconns;
@@ -125,6 +135,24 @@ struct network {
 	uint32_t		 nw_rx_kind;
 	size_t			 nw_rx_total;	/* 0: none */
 	struct buf		*nw_rx;
+	/* GET /v1/attestation (front-attest.c), TLS (front-tls.c). */
+	struct attest_list	 nw_attests;
+	unsigned int		 nw_nattests;
+	struct tls_state	*nw_tls;
+};
+
+/* An ATTEST_REPORT, decoded; the pointers borrow from the frame. */
+struct evidence_info;
+struct attest_evidence {
+	uint32_t		 ae_status;	/* 0: evidence follows */
+	char			*ae_tee;	/* attestd's tee_type */
+	int			 ae_simulated;
+	const u_char		*ae_report;
+	size_t			 ae_reportlen;
+	const u_char		*ae_certs;	/* SNP GUID table */
+	size_t			 ae_certslen;
+	char			*ae_message;
+	const struct evidence_info *ae_info;	/* status 0: parsed */
 };
 
 /* frontd.c */
@@ -143,12 +171,14 @@ void	parent_reload(struct front_parent *, char *, size_t);
 /* front-control.c */
 void	control_init(struct front_parent *);
 void	control_cleanup(struct front_parent *);
+void	control_rotated(struct front_parent *, uint32_t, int, const char *);
 
 /* front-network.c */
 __attribute__((noreturn))
 void	network_main(int debug, int verbose);
 
 int	network_draining(void);
+void	network_send_status(struct network *, uint32_t);
 
 /* front-http.c */
 struct network;
@@ -165,6 +195,31 @@ void	http_peer_lost(struct network *, enum proc_id);
 void	http_reply_json(struct evhttp_request *, int, const char *,
 	    struct json_t *);
 void	http_watch_close(struct network *, struct evhttp_request *);
+void	http_add_tls_listener(struct network *, int fd, const char *addr);
+void	http_apply_limits(struct network *, struct config *);
+
+/* front-attest.c */
+void	attest_init(struct network *);
+void	attest_get(struct network *, struct evhttp_request *);
+int	attest_owns_infer(struct network *, uint32_t);
+void	attest_infer_reply(struct network *, struct proto_msg *);
+void	attest_dispatch_report(struct network *, struct proto_msg *);
+void	attest_request(struct network *, uint32_t, const u_char [64]);
+struct json_t *attest_evidence_json(const struct attest_evidence *);
+void	attest_conn_closed(struct network *, struct evhttp_connection *);
+void	attest_peer_lost(struct network *, enum proc_id);
+
+/* front-tls.c */
+struct bufferevent;
+void	tls_init(struct network *);
+void	tls_listen(struct network *, struct proc_peer *, struct proto_msg *);
+void	tls_config(struct network *, struct config *);
+int	tls_owns(struct network *, uint32_t);
+void	tls_evidence(struct network *, uint32_t, struct attest_evidence *);
+void	tls_attest_up(struct network *);
+void	tls_peer_lost(struct network *, enum proc_id);
+struct bufferevent *tls_bufferevent(struct network *, struct event_base *);
+const char *tls_status(struct network *);
 
 /* front-api.c */
 void	api_init(struct network *);

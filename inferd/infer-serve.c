@@ -696,8 +696,9 @@ infer_error_model(uint32_t id, const char *name, size_t len,
 		    "exist", (int)(len > 128 ? 128 : len), name);
 	else
 		infer_error(id, 503, "server_error", "model_not_available",
-		    "model", "The model '%s' is not available: inferd "
-		    "refused it at start", im->im_name);
+		    "model", "The model '%s' is not available: %s",
+		    im->im_name, im->im_unverified ? "it failed verification" :
+		    "inferd refused it at start");
 }
 
 /*
@@ -1189,7 +1190,6 @@ static void
 infer_models_list(uint32_t id)
 {
 	struct infer_model	*im;
-	struct stat		 st;
 	struct buf		*b;
 	size_t			 i;
 	int			 r;
@@ -1197,14 +1197,10 @@ infer_models_list(uint32_t id)
 	b = infer_doc_new();
 	r = buf_putf(b, "{\"data\":[");
 	for (i = 0; (im = infer_model_at(i)) != NULL; i++) {
-		if (fstat(im->im_fd, &st) == -1) {
-			log_warn("model %s: fstat", im->im_name);
-			memset(&st, 0, sizeof(st));
-		}
 		r |= buf_putf(b, "%s{\"id\":", i > 0 ? "," : "");
 		r |= infer_json_str(b, im->im_name, strlen(im->im_name));
-		r |= buf_putf(b, ",\"created\":%lld,\"size\":%lld,\"sha256\":",
-		    (long long)st.st_mtime, (long long)st.st_size);
+		r |= buf_putf(b, ",\"created\":%lld,\"size\":%llu,\"sha256\":",
+		    (long long)im->im_mtime, (unsigned long long)im->im_size);
 		if (im->im_sha256[0] != '\0')
 			r |= infer_json_str(b, im->im_sha256,
 			    strlen(im->im_sha256));

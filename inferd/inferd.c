@@ -53,8 +53,9 @@
 /*
  * inferd: the inference worker.  It runs as InferUser in an empty
  * chroot under a kill-by-default seccomp filter that allows no open,
- * socket, exec or fork.  Model files arrive as descriptors from the
- * parent; the engine reads them through mmap.  This file keeps the
+ * socket, exec or fork.  Model files arrive as descriptors from keyd,
+ * which verified them (a file, or a sealed memfd of a decrypted
+ * model); the engine reads them through mmap.  This file keeps the
  * models (checking, loading, unloading) and the channels; the requests
  * are served in infer-serve.c.
  */
@@ -64,12 +65,18 @@ static int	infer_status_model(struct buf *, const struct infer_model *);
 static void	infer_dispatch_config(struct proc_peer *,
 		    struct proto_msg *);
 static void	infer_apply_config(const struct config *);
+static void	infer_count_models(const struct config *);
+static uint32_t	infer_models_pending(void);
 static void	infer_dispatch_status(struct proc_peer *,
 		    struct proto_msg *);
 static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
-static void	infer_dispatch_model(struct proc_peer *, struct proto_msg *);
+static void	infer_dispatch_key_model(struct proc_peer *,
+		    struct proto_msg *);
+static struct infer_model *infer_model_slot(const char *, int,
+		    const char *);
 static void	infer_check(struct infer_model *);
 static void	infer_refuse(struct infer_model *, const char *);
+static void	infer_forget_engine(struct infer_model *);
 static int	infer_load(struct infer_model *, char *, size_t);
 static void	infer_unload(struct infer_model *, const char *);
 static void	infer_release_pages(const struct infer_model *);
@@ -88,7 +95,6 @@ static const struct proto_perm infer_parent_perms[] = {
 	{ PROTO_CTL_CONFIG, 0 },
 	{ PROTO_CTL_STATUS_REQ, 0 },
 	{ PROTO_CTL_PEER, PROTO_PERM_FD },
-	{ PROTO_CTL_MODEL, PROTO_PERM_FD },
 	{ PROTO_CTL_SHUTDOWN, PROTO_PERM_ONCE },
 };
 
@@ -96,8 +102,18 @@ static const struct proc_handler infer_parent_handlers[] = {
 	{ PROTO_CTL_CONFIG, infer_dispatch_config },
 	{ PROTO_CTL_STATUS_REQ, infer_dispatch_status },
 	{ PROTO_CTL_PEER, infer_dispatch_peer },
-	{ PROTO_CTL_MODEL, infer_dispatch_model },
 	{ PROTO_CTL_SHUTDOWN, proc_dispatch_shutdown },
+	{ 0, NULL }
+};
+
+static const struct proto_perm infer_keyd_perms[] = {
+	{ PROTO_KEY_MODEL, PROTO_PERM_FD },
+	{ PROTO_KEY_MODEL_REFUSED, 0 },
+};
+
+static const struct proc_handler infer_keyd_handlers[] = {
+	{ PROTO_KEY_MODEL, infer_dispatch_key_model },
+	{ PROTO_KEY_MODEL_REFUSED, infer_dispatch_key_model },
 	{ 0, NULL }
 };
 
@@ -117,10 +133,12 @@ static const struct proc_handler infer_network_handlers[] = {
 static struct event_base	*infer_base;
 static struct proc_peer		 infer_parent;
 static struct proc_peer		 infer_network;
+static struct proc_peer		 infer_keyd;
 static struct infer_model	 infer_models[INFER_MAX_MODELS];
 static struct model_ctx_params	 infer_ctxp;
 static size_t			 infer_nmodels;
-static int			 infer_first_loaded;
+static uint32_t			 infer_expected;	/* keyd's count */
+static uint32_t			 infer_configured;	/* Model lines */
 static long long		 infer_keepalive;	/* seconds; 0 never */
 static size_t			 infer_maxloaded;	/* 0: no limit */
 static uint64_t			 infer_clock;	/* LRU order */
@@ -146,6 +164,7 @@ main(int argc, char **argv)
 	    verbose);
 	infer_ctx_params(cc.cc_config);
 	infer_apply_config(cc.cc_config);
+	infer_count_models(cc.cc_config);
 	if ((infer_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	infer_serve_init(infer_base, &infer_network);
@@ -271,6 +290,15 @@ infer_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	if (proc_end(peer, msg) != 0)
 		return;
 	fd = proc_take_fd(msg);
+	if (id == PROC_KEYD) {
+		proc_peer_close(&infer_keyd);
+		proc_peer_open(&infer_keyd, infer_base, fd, PROC_KEYD,
+		    PROTO_MAX_CTL_FRAME, infer_keyd_perms,
+		    sizeof(infer_keyd_perms) / sizeof(infer_keyd_perms[0]),
+		    infer_keyd_handlers, proc_lost_sibling, NULL);
+		log_debug("channel to keyd open");
+		return;
+	}
 	if (id != PROC_NETWORK) {
 		close(fd);
 		proc_violation(peer, "CTL_PEER: no channel to %s",
@@ -387,6 +415,15 @@ infer_check(struct infer_model *im)
 static void
 infer_refuse(struct infer_model *im, const char *why)
 {
+	infer_forget_engine(im);
+	free(im->im_error);
+	im->im_error = xstrdup(why);
+	log_warnx("model %s (%s) refused: %s", im->im_name, im->im_path, why);
+}
+
+static void
+infer_forget_engine(struct infer_model *im)
+{
 	if (im->im_idle != NULL)
 		event_free(im->im_idle);
 	im->im_idle = NULL;
@@ -399,9 +436,6 @@ infer_refuse(struct infer_model *im, const char *why)
 	im->im_model = NULL;
 	gguf_close(im->im_gguf);
 	im->im_gguf = NULL;
-	free(im->im_error);
-	im->im_error = xstrdup(why);
-	log_warnx("model %s (%s) refused: %s", im->im_name, im->im_path, why);
 }
 
 /*
@@ -615,46 +649,144 @@ infer_model_forget(struct infer_model *im)
 }
 
 /*
- * A model file, already open: the engine checks it completely before
- * we keep it.  A bad file is refused and reported, not fatal: it came
- * from the operator's disk, not from a peer.  The first model that
- * checks out is loaded at once, so that the family is ready; the others
- * on the first request that names them.
+ * A model from keyd: verified (KEY_MODEL, with its descriptor) or
+ * refused (KEY_MODEL_REFUSED, with the reason).  The engine checks a
+ * verified one completely before we keep it; a bad file is refused and
+ * reported, not fatal: it came from the operator's disk.  The first
+ * model that checks out is loaded at once, so that the family is ready;
+ * the others on the first request that names them.  A new keyd, or a
+ * new channel, sends them all again.
  */
 static void
-infer_dispatch_model(struct proc_peer *peer, struct proto_msg *msg)
+infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 {
 	struct infer_model	*im;
-	char			 err[512];
+	uint32_t		 idx, count;
+	uint64_t		 size, mtime;
+	char			*name, *path, *text, err[512];
+	int			 refused;
 
-	if (infer_nmodels >= INFER_MAX_MODELS) {
-		proc_violation(peer, "CTL_MODEL: more than %d models",
-		    INFER_MAX_MODELS);
-		return;
+	refused = msg->pm_hdr.type == PROTO_KEY_MODEL_REFUSED;
+	idx = proc_get_u32(msg);
+	count = proc_get_u32(msg);
+	name = proc_get_string(msg);
+	path = proc_get_string(msg);
+	text = proc_get_string(msg);
+	size = proc_get_u64(msg);
+	mtime = proc_get_u64(msg);
+	if (proc_end(peer, msg) != 0)
+		goto out;
+	if (count > INFER_MAX_MODELS || idx >= count ||
+	    (!refused && strlen(text) != 64) ||
+	    (infer_nmodels >= count && infer_model_find(name,
+	    strlen(name)) == NULL)) {
+		proc_violation(peer, "%s: model %u of %u",
+		    proto_type_name(msg->pm_hdr.type), idx, count);
+		goto out;
 	}
-	im = &infer_models[infer_nmodels];
-	memset(im, 0, sizeof(*im));
-	im->im_name = proc_get_string(msg);
-	im->im_path = proc_get_string(msg);
-	im->im_sha256 = proc_get_string(msg);
-	if (proc_end(peer, msg) != 0) {
-		free(im->im_name);
-		free(im->im_path);
-		free(im->im_sha256);
-		return;
+	infer_expected = count;
+	if ((im = infer_model_slot(name, refused, text)) == NULL)
+		goto out;	/* kept as it is */
+	im->im_name = name;
+	im->im_path = path;
+	im->im_sha256 = xstrdup(refused ? "" : text);
+	im->im_size = size;
+	im->im_mtime = (int64_t)mtime;
+	name = path = NULL;
+	if (refused) {
+		im->im_fd = -1;
+		im->im_unverified = 1;
+		infer_refuse(im, text);
+	} else {
+		im->im_fd = proc_take_fd(msg);
+		infer_check(im);
 	}
-	infer_nmodels++;
-	/* Kept open: the models list reports its size and time. */
-	im->im_fd = proc_take_fd(msg);
-	infer_check(im);
-	if (im->im_model != NULL && !infer_first_loaded) {
-		if (infer_load(im, err, sizeof(err)) != 0)
-			infer_refuse(im, err);
-		else
-			infer_first_loaded = 1;
-	}
+	if (im->im_model != NULL && infer_nloaded() == 0 &&
+	    infer_load(im, err, sizeof(err)) != 0)
+		infer_refuse(im, err);
 	/* Tell the parent without being asked, so powerctl is current. */
-	infer_send_status(peer, 0);
+	infer_send_status(&infer_parent, 0);
+ out:
+	free(name);
+	free(path);
+	free(text);
+}
+
+/*
+ * Where a model from keyd goes: a new slot, or the one it had.  NULL
+ * when the one we have stays: the same verified file (an inferd or keyd
+ * restart), or a model in use (XXX keyd: a model changed on disk while
+ * requests use it is replaced only by an inferd restart).
+ */
+static struct infer_model *
+infer_model_slot(const char *name, int refused, const char *text)
+{
+	struct infer_model	*im;
+
+	if ((im = infer_model_find(name, strlen(name))) == NULL) {
+		im = &infer_models[infer_nmodels++];
+		memset(im, 0, sizeof(*im));
+		return im;
+	}
+	if (!refused && im->im_model != NULL &&
+	    strcmp(im->im_sha256, text) == 0)
+		return NULL;
+	if (im->im_busy > 0) {
+		log_warnx("model %s: keyd sent a changed model while requests "
+		    "use it: kept until inferd restarts", im->im_name);
+		return NULL;
+	}
+	infer_unload(im, "replaced");
+	infer_forget_engine(im);
+	if (im->im_fd != -1)
+		close(im->im_fd);
+	free(im->im_name);
+	free(im->im_path);
+	free(im->im_sha256);
+	free(im->im_error);
+	memset(im, 0, sizeof(*im));
+	return im;
+}
+
+/*
+ * How many models keyd has still to answer for: until its first answer
+ * we only know how many power.conf names.
+ */
+static uint32_t
+infer_models_pending(void)
+{
+	uint32_t	want;
+
+	want = infer_expected != 0 ? infer_expected : infer_configured;
+	return want > infer_nmodels ? want - (uint32_t)infer_nmodels : 0;
+}
+
+/*
+ * The Model lines of power.conf: a change needs a restart, so counting
+ * them once is enough.
+ */
+static void
+infer_count_models(const struct config *conf)
+{
+	const struct config_value	*cv;
+
+	for (cv = config_get(conf, CONF_KW_MODEL); cv != NULL;
+	    cv = cv->cv_next)
+		infer_configured++;
+}
+
+/* Every model keyd has was sent, and none failed its checks. */
+int
+infer_models_verified(void)
+{
+	size_t	i;
+
+	if (infer_models_pending() != 0)
+		return 0;
+	for (i = 0; i < infer_nmodels; i++)
+		if (infer_models[i].im_unverified)
+			return 0;
+	return 1;
 }
 
 static void
@@ -668,7 +800,9 @@ infer_dispatch_net_status(struct proc_peer *peer, struct proto_msg *msg)
 	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
 		fatalx_f("buf_new");
 	if (buf_put_u32(b, (uint32_t)infer_nloaded()) != 0 ||
-	    buf_put_u32(b, (uint32_t)infer_nmodels) != 0)
+	    buf_put_u32(b, (uint32_t)infer_nmodels) != 0 ||
+	    buf_put_u8(b, infer_models_verified()) != 0 ||
+	    buf_put_u32(b, infer_models_pending()) != 0)
 		fatalx_f("buf");
 	proc_send(peer, PROTO_INFER_STATUS, msg->pm_hdr.peerid, -1, b);
 	buf_free(b);

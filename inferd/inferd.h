@@ -61,8 +61,10 @@ struct tmpl;
 struct infer_model {
 	char		*im_name;
 	char		*im_path;	/* for messages: never opened */
-	char		*im_sha256;	/* expected, hex, or "" */
-	int		 im_fd;		/* the file, kept for fstat */
+	char		*im_sha256;	/* keyd computed it: hex, or "" */
+	int		 im_fd;		/* from keyd: file or sealed memfd */
+	uint64_t	 im_size;	/* plaintext bytes, as keyd saw */
+	int64_t		 im_mtime;	/* of the file on disk */
 	struct gguf	*im_gguf;	/* NULL if refused */
 	struct model	*im_model;	/* bound weights and tokenizer */
 	struct tmpl	*im_tmpl;	/* chat template */
@@ -76,6 +78,7 @@ struct infer_model {
 	uint64_t	 im_lastuse;	/* LRU clock at the last use */
 	struct event	*im_idle;	/* KeepAlive timer */
 	char		*im_error;	/* why it was refused */
+	int		 im_unverified;	/* keyd refused it */
 };
 
 /* inferd.c */
@@ -85,6 +88,7 @@ int	infer_model_ready(struct infer_model *, char *, size_t);
 void	infer_model_hold(struct infer_model *);
 void	infer_model_release(struct infer_model *);
 void	infer_model_forget(struct infer_model *);
+int	infer_models_verified(void);
 
 /* infer-doc.c: 0, or -1 with why naming the member at fault. */
 struct json_t;

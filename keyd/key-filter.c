@@ -34,11 +34,12 @@
 #include "keyd.h"
 
 /*
- * The seccomp filter of keyd, which holds the long-term keys and only
- * answers frames over its channels.  It read its key files before the
- * drop, so it opens nothing, touches no device (no ioctl at all), starts
- * nothing and never maps memory executable.  Anything not listed kills
- * it.
+ * The seccomp filter of keyd, which holds the long-term keys and checks
+ * the models.  It opened every file it needs before the drop, so it
+ * opens nothing, touches no device (no ioctl at all), starts nothing
+ * and never maps memory executable.  It reads models and writes two
+ * things: its HashCache and the memfds it decrypts sealed models into.
+ * Anything not listed kills it.
  */
 
 #ifdef SANDBOX_SECCOMP
@@ -114,11 +115,15 @@ const struct sandbox_rule key_filter[] = {
 	/* Process name for ps. */
 	SC_ALLOW_ARG32(prctl, 0, PR_SET_NAME),
 
-	/*
-	 * XXX lead: sealed memfds for DEKs would need memfd_create,
-	 * ftruncate and fcntl F_ADD_SEALS; they are left out until keyd
-	 * uses them, with a test.
-	 */
+	/* Hashing and decrypting models; the HashCache records. */
+	SC_ALLOW(pread64),
+	SC_ALLOW(pwrite64),
+	SC_ALLOW(ftruncate),
+	/* The plaintext of a sealed model: a memfd, sealed once written. */
+	SC_ALLOW(memfd_create),
+	SC_ALLOW_ARG32(fcntl, 1, F_ADD_SEALS),
+	/* A copy of a model's descriptor for each inferd it is sent to. */
+	SC_ALLOW(dup),
 };
 
 const size_t key_filter_len = sizeof(key_filter) / sizeof(key_filter[0]);

@@ -37,7 +37,7 @@
 
 /*
  * powerctl: ask the running frontd parent, over its control socket,
- * how the family is doing, or tell it to reload.
+ * how the family is doing, or tell it to reload or to rotate keys.
  */
 
 #define CTL_TIMEOUT_MS		5000	/* the parent answers at once */
@@ -46,7 +46,7 @@ static void	usage(void) __attribute__((noreturn));
 static int	ctl_connect(const char *);
 static int	ctl_read(struct proto_chan *, struct proto_msg *);
 static int	ctl_status(struct proto_chan *);
-static int	ctl_reload(struct proto_chan *);
+static int	ctl_done(struct proto_chan *, const char *, const char *);
 static void	ctl_uptime(uint64_t, char *, size_t);
 
 static const struct proto_perm ctl_perms[] = {
@@ -59,7 +59,8 @@ static const struct proto_perm ctl_perms[] = {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: powerctl [-s socket] status | reload\n");
+	fprintf(stderr, "usage: powerctl [-s socket] status | reload | "
+	    "rotate-key\n");
 	exit(1);
 }
 
@@ -172,8 +173,9 @@ ctl_status(struct proto_chan *chan)
 	}
 }
 
+/* ADM_OK or ADM_ERROR: what succeeded, or what failed and why. */
 static int
-ctl_reload(struct proto_chan *chan)
+ctl_done(struct proto_chan *chan, const char *done, const char *what)
 {
 	struct proto_msg	 msg;
 	char			*err = NULL;
@@ -181,10 +183,10 @@ ctl_reload(struct proto_chan *chan)
 
 	ctl_read(chan, &msg);
 	if (msg.pm_hdr.type == PROTO_ADM_OK)
-		printf("configuration reloaded\n");
+		printf("%s\n", done);
 	else if (msg.pm_hdr.type == PROTO_ADM_ERROR &&
 	    buf_get_string(msg.pm_buf, &err, NULL) == 0) {
-		fprintf(stderr, "powerctl: reload failed: %s\n", err);
+		fprintf(stderr, "powerctl: %s failed: %s\n", what, err);
 		ret = 1;
 	} else
 		fatalx("unexpected %s", proto_type_name(msg.pm_hdr.type));
@@ -220,6 +222,8 @@ main(int argc, char **argv)
 		type = PROTO_ADM_STATUS_REQ;
 	else if (strcmp(argv[0], "reload") == 0)
 		type = PROTO_ADM_RELOAD;
+	else if (strcmp(argv[0], "rotate-key") == 0)
+		type = PROTO_ADM_ROTATE_KEY;
 	else
 		usage();
 
@@ -229,8 +233,12 @@ main(int argc, char **argv)
 	    (r = proto_compose(&chan, type, 1, -1, NULL, 0)) != 0 ||
 	    (r = proto_flush(&chan)) != 0)
 		fatalx("control socket: %s", pwr_err(r));
-	r = type == PROTO_ADM_STATUS_REQ ? ctl_status(&chan) :
-	    ctl_reload(&chan);
+	if (type == PROTO_ADM_STATUS_REQ)
+		r = ctl_status(&chan);
+	else if (type == PROTO_ADM_RELOAD)
+		r = ctl_done(&chan, "configuration reloaded", "reload");
+	else
+		r = ctl_done(&chan, "key rotated", "rotate-key");
 	proto_chan_clear(&chan);
 	close(fd);
 	return r;

@@ -55,7 +55,7 @@ static const struct proto_perm fuzz_child_perms[] = {
 	{ PROTO_CTL_STATUS_REQ,	0 },
 	{ PROTO_CTL_PEER,	PROTO_PERM_FD },
 	{ PROTO_CTL_LISTEN,	PROTO_PERM_FD },
-	{ PROTO_CTL_MODEL,	PROTO_PERM_FD | PROTO_PERM_ONCE },
+	{ PROTO_KEY_MODEL,	PROTO_PERM_FD | PROTO_PERM_ONCE },
 	{ PROTO_CTL_SHUTDOWN,	0 },
 };
 static const struct proto_perm fuzz_parent_perms[] = {

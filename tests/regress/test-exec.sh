@@ -109,6 +109,20 @@ start_family() {
 	done
 	URL=http://127.0.0.1:$PORT
 	wait_healthy 10 || fail "/health not ok after start"
+	wait_models 20 || fail "keyd did not answer for every model"
+}
+
+# wait_models SECONDS: until keyd has answered for every model (served or
+# refused), as /health's models_pending says.
+wait_models() {
+	n=$(($1 * 10))
+	while [ "$n" -gt 0 ]; do
+		curl -s --max-time 1 "$URL/health" 2>/dev/null |
+		    grep -q '"models_pending":0' && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
 }
 
 # http METHOD PATH [curl args]: sets CODE and BODY (file $OBJ/body).

@@ -284,6 +284,14 @@ test_bad_model(void)
 	    1, "is not sha256:<64 hex digits>");
 	test_load_err("Model tiny /m.gguf md5:" TEST_HASH "\n", 1,
 	    "is not sha256:<64 hex digits>");
+	test_load_err("ModelKey file\n", 1, "ModelKey: missing argument");
+	test_load_err("ModelKey disk /k\n", 1, "\"disk\" is not file or env");
+	test_load_err("ModelKey file k.hex\n", 1,
+	    "\"k.hex\" is not an absolute path");
+	test_load_err("ModelKey env 1KEY\n", 1,
+	    "\"1KEY\" is not an environment variable name");
+	test_load_err("ModelKey env A-B\n", 1,
+	    "is not an environment variable name");
 }
 
 static void
@@ -532,6 +540,8 @@ test_every_keyword(void)
 		    "chrootdirectory /var/lib/empty" },
 		{ "ContextLength 4096", "contextlength 4096" },
 		{ "ControlSocket /tmp/ctl.sock", "controlsocket /tmp/ctl.sock" },
+		{ "HashCache /var/db/power/hashes",
+		    "hashcache /var/db/power/hashes" },
 		{ "InferUser nobody", "inferuser nobody" },
 		{ "KeepAlive 300", "keepalive 300" },
 		{ "KeyUser key-user.1", "keyuser key-user.1" },
@@ -540,6 +550,7 @@ test_every_keyword(void)
 		{ "LibexecDir /opt/power/libexec",
 		    "libexecdir /opt/power/libexec" },
 		{ "Listen [::1]:8443", "listen [::1]:8443" },
+		{ "ListenTLS 127.0.0.1:8443", "listentls 127.0.0.1:8443" },
 		{ "LogLevel debug3", "loglevel DEBUG3" },
 		{ "MaxBodyBytes 67108864", "maxbodybytes 67108864" },
 		{ "MaxConnections 1", "maxconnections 1" },
@@ -548,14 +559,25 @@ test_every_keyword(void)
 		{ "MaxQueue 0", "maxqueue 0" },
 		{ "Model tiny:q8_0 /models/tiny.gguf sha256:" TEST_HASH,
 		    "model tiny:q8_0 /models/tiny.gguf sha256:" TEST_HASH },
+		{ "ModelKey file /etc/power/model.key",
+		    "modelkey file /etc/power/model.key" },
+		{ "ModelKey env POWER_MODEL_KEY_2",
+		    "modelkey env POWER_MODEL_KEY_2" },
+		{ "ModelSigningKey /etc/power/publisher.pem",
+		    "modelsigningkey /etc/power/publisher.pem" },
 		{ "PidFile /tmp/frontd.pid", "pidfile /tmp/frontd.pid" },
+		{ "RATLSLifetime 600", "ratlslifetime 600" },
 		{ "RequestTimeout 86400", "requesttimeout 86400" },
 		{ "SevGuestDevice /dev/sev", "sevguestdevice /dev/sev" },
+		{ "SevVmpl 3", "sevvmpl 3" },
 		{ "StreamLayers Yes", "streamlayers yes" },
 		{ "SyslogFacility local7", "syslogfacility LOCAL7" },
 		{ "TdxGuestDevice /dev/tdx", "tdxguestdevice /dev/tdx" },
 		{ "TEE Simulate", "tee simulate" },
 		{ "Threads 64", "threads 64" },
+		{ "TLSCertificate /etc/power/cert.pem",
+		    "tlscertificate /etc/power/cert.pem" },
+		{ "TLSKey /etc/power/key.pem", "tlskey /etc/power/key.pem" },
 		{ "TsmReportDirectory /tmp/tsm", "tsmreportdirectory /tmp/tsm" },
 		{ "User _www", "user _www" },
 	};
@@ -598,7 +620,7 @@ test_every_keyword(void)
 			CU_ASSERT(strcasecmp(table[k - 1].ce_name,
 			    table[k].ce_name) < 0);
 	}
-	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 16);
+	CU_ASSERT_EQUAL(config_get(conf, CONF_KW_MAXHEADERBYTES)->cv_line, 18);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_TEE), 4);
 	CU_ASSERT_EQUAL(config_num(conf, CONF_KW_LOGLEVEL), 8);
 	config_free(conf);
@@ -839,7 +861,8 @@ test_dump_table(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s,
 	    "MaxConnections\tinteger\t256\t1-16384\tnetwork\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Include\tinclude\tnone\t-\t-\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "Model\tmodel\tnone\t-\tparent\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s,
+	    "Model\tmodel\tnone\t-\tparent,inferd,keyd\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\tparent,network,inferd,attestd,"
 	    "keyd\n"));
 	free(s);
@@ -892,7 +915,7 @@ config_suite(void)
 		{ "bad user or group name is an error", test_bad_name },
 		{ "Listen without a valid host:port is an error",
 		    test_bad_listen },
-		{ "Model with a relative path or bad sha256 is an error",
+		{ "Model or ModelKey with a bad path, hash or source is an error",
 		    test_bad_model },
 		{ "unterminated quote is an error", test_unterminated_quote },
 		{ "Include of a missing file names the including line",

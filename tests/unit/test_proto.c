@@ -49,7 +49,7 @@ static const struct proto_perm test_perms[] = {
 	{ PROTO_CTL_STATUS,	0 },
 	{ PROTO_CTL_CONFIG,	PROTO_PERM_ONCE },
 	{ PROTO_CTL_PEER,	PROTO_PERM_FD },
-	{ PROTO_CTL_MODEL,	PROTO_PERM_FD | PROTO_PERM_ONCE },
+	{ PROTO_KEY_MODEL,	PROTO_PERM_FD | PROTO_PERM_ONCE },
 };
 #define TEST_NPERMS	(sizeof(test_perms) / sizeof(test_perms[0]))
 
@@ -413,11 +413,11 @@ test_recv_once_kept_on_error(void)
 	int			 fd;
 
 	test_pair_open(&tp);
-	test_send_hdr(tp.sv[1], PROTO_CTL_MODEL, PROTO_HDR_LEN,
+	test_send_hdr(tp.sv[1], PROTO_KEY_MODEL, PROTO_HDR_LEN,
 	    PROTO_VERSION, PROTO_HDR_LEN, NULL, 0);
 	test_expect(&tp, PWR_ERR_FRAME_FD_MISSING);
 	fd = test_devnull();
-	test_send_hdr(tp.sv[1], PROTO_CTL_MODEL, PROTO_HDR_LEN,
+	test_send_hdr(tp.sv[1], PROTO_KEY_MODEL, PROTO_HDR_LEN,
 	    PROTO_VERSION | PROTO_F_FD, PROTO_HDR_LEN, &fd, 1);
 	close(fd);
 	CU_ASSERT_EQUAL(proto_recv(&tp.chan, &msg), 1);
@@ -773,7 +773,7 @@ test_decode_ok_once(void)
 	    PWR_ERR_FRAME_TYPE);
 
 	fd = test_devnull();
-	n = test_frame(d, sizeof(d), PROTO_CTL_MODEL, 16,
+	n = test_frame(d, sizeof(d), PROTO_KEY_MODEL, 16,
 	    PROTO_VERSION | PROTO_F_FD, 16);
 	CU_ASSERT_EQUAL(proto_decode(&chan, d, n, fd, &msg), 0);
 	CU_ASSERT_EQUAL(msg.pm_fd, fd);

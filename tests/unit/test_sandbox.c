@@ -74,6 +74,8 @@ extern const struct sandbox_rule	front_filter[];
 extern const size_t			front_filter_len;
 extern const struct sandbox_rule	attest_filter[];
 extern const size_t			attest_filter_len;
+extern struct sandbox_rule		*attest_filter_build(int, int, int,
+				    size_t *);
 extern const struct sandbox_rule	key_filter[];
 extern const size_t			key_filter_len;
 
@@ -83,6 +85,8 @@ extern const size_t			key_filter_len;
 #define TEST_CHILD_OUT_BYTES	1024
 /* SNP_GET_REPORT from <linux/sev-guest.h>: _IOWR('S', 0x0, 32 bytes). */
 #define TEST_SNP_GET_REPORT	_IOC(_IOC_READ | _IOC_WRITE, 'S', 0x0, 32)
+#define TEST_SNP_GET_EXT_REPORT	_IOC(_IOC_READ | _IOC_WRITE, 'S', 0x2, 32)
+#define TEST_TSM_DIR		"/tmp/power-sandbox-tsm"
 
 #ifndef nitems
 #define nitems(a)		(sizeof(a) / sizeof((a)[0]))
@@ -92,6 +96,8 @@ struct filter {
 	const char			*f_name;
 	const struct sandbox_rule	*f_rules;
 	const size_t			*f_len;
+	/* Rules that name fds, built in the child after the fixture. */
+	struct sandbox_rule		*(*f_build)(size_t *);
 };
 
 struct call {
@@ -101,6 +107,7 @@ struct call {
 
 static int	child_run(const struct filter *, void (*)(void), int *,
 		    char *, size_t);
+static void	child_confine(const struct filter *);
 static void	child_describe(int, char *, size_t);
 static void	expect_works(const struct filter *, void (*)(void));
 static int	skip_unless(int, const char *);
@@ -120,17 +127,31 @@ static int	loop_run(void);
 static void	loop_cb(evutil_socket_t, short, void *);
 static void	*thread_main(void *);
 static void	works_common(void);
+static struct sandbox_rule *attest_build_dev(size_t *);
+static struct sandbox_rule *attest_build_tsm(size_t *);
+static struct sandbox_rule *attest_build_entry(size_t *);
+static int	tsm_fixture(void);
+static void	tsm_path(char *, size_t, pid_t);
+static void	tsm_clean(void);
 #endif
 
 #ifdef SANDBOX_SECCOMP
 static const struct filter infer = { "infer_filter", infer_filter,
-    &infer_filter_len };
+    &infer_filter_len, NULL };
 static const struct filter front = { "front_filter", front_filter,
-    &front_filter_len };
+    &front_filter_len, NULL };
 static const struct filter attest = { "attest_filter", attest_filter,
-    &attest_filter_len };
+    &attest_filter_len, NULL };
+static const struct filter attest_dev = { "attest_filter + device fd",
+    attest_filter, &attest_filter_len, attest_build_dev };
+static const struct filter attest_tsm = {
+    "attest_filter + configfs-tsm report directory fd", attest_filter,
+    &attest_filter_len, attest_build_tsm };
+static const struct filter attest_entry = {
+    "attest_filter + configfs-tsm entry fd", attest_filter,
+    &attest_filter_len, attest_build_entry };
 static const struct filter key = { "key_filter", key_filter,
-    &key_filter_len };
+    &key_filter_len, NULL };
 #endif
 
 /* Per-child fixture, made before the filter goes on, as a daemon does. */
@@ -141,6 +162,7 @@ static void			*fx_page;
 static struct event_base	*fx_base;
 static int			 fx_listen = -1, fx_client = -1;
 static int			 fx_loopback;	/* make the two above */
+static int			 fx_dir = -1;	/* attest_build_tsm, _entry */
 
 static int
 skip_unless(int cond, const char *why)
@@ -230,10 +252,8 @@ child_run(const struct filter *f, void (*fn)(void), int *status, char *out,
 		log_init(1, LOG_LEVEL_ERROR, 0);
 		log_procinit("test");
 		fixture_open();
-		if (f != NULL) {
-			sandbox_no_new_privs();
-			sandbox_seccomp("test", f->f_rules, *f->f_len);
-		}
+		if (f != NULL)
+			child_confine(f);
 		fn();
 		_exit(0);
 	}
@@ -249,6 +269,22 @@ child_run(const struct filter *f, void (*fn)(void), int *status, char *out,
 		if (errno != EINTR)
 			return -1;
 	return 0;
+}
+
+/* In the child: the filter, with its fd rules when it has them. */
+static void
+child_confine(const struct filter *f)
+{
+	struct sandbox_rule	*rules;
+	size_t			 n;
+
+	sandbox_no_new_privs();
+	if (f->f_build == NULL) {
+		sandbox_seccomp("test", f->f_rules, *f->f_len);
+		return;
+	}
+	rules = f->f_build(&n);
+	sandbox_seccomp("test", rules, n);
 }
 
 static void
@@ -556,6 +592,75 @@ call_ioctl_snp_derived_key(void)
 }
 
 static void
+call_ioctl_snp_wrong_fd(void)
+{
+	/* The device is fx_pipe[0]: the same request elsewhere kills. */
+	syscall(SYS_ioctl, fx_pipe[1], (unsigned long)TEST_SNP_GET_REPORT,
+	    NULL);
+}
+
+static void
+call_ioctl_snp_report(void)
+{
+	syscall(SYS_ioctl, fx_pipe[0], (unsigned long)TEST_SNP_GET_REPORT,
+	    NULL);
+}
+
+static void
+call_mkdirat_cwd(void)
+{
+	syscall(SYS_mkdirat, AT_FDCWD, "entry", 0700);
+}
+
+static void
+call_mkdirat_other_fd(void)
+{
+	syscall(SYS_mkdirat, fx_file, "entry", 0700);
+}
+
+static void
+call_openat_dir_creat(void)
+{
+	syscall(SYS_openat, fx_dir, "new", O_WRONLY | O_CREAT, 0600);
+}
+
+static void
+call_openat_dir_trunc(void)
+{
+	syscall(SYS_openat, fx_dir, "attr", O_WRONLY | O_TRUNC);
+}
+
+static void
+call_openat_dir_tmpfile(void)
+{
+	syscall(SYS_openat, fx_dir, ".", O_RDWR | O_TMPFILE, 0600);
+}
+
+static void
+call_unlinkat_file(void)
+{
+	syscall(SYS_unlinkat, fx_dir, "attr", 0);
+}
+
+static void
+call_unlinkat_cwd(void)
+{
+	syscall(SYS_unlinkat, AT_FDCWD, "entry", AT_REMOVEDIR);
+}
+
+static void
+call_mkdirat_dir(void)
+{
+	syscall(SYS_mkdirat, fx_dir, "entry", 0700);
+}
+
+static void
+call_unlinkat_dir(void)
+{
+	syscall(SYS_unlinkat, fx_dir, "entry", AT_REMOVEDIR);
+}
+
+static void
 call_setsockopt_filter(void)
 {
 	syscall(SYS_setsockopt, fx_sp[0], SOL_SOCKET, SO_ATTACH_FILTER,
@@ -806,18 +911,151 @@ works_attest(void)
 	int	on = 1;
 
 	works_common();
-	/* The filter lets SNP_GET_REPORT through; a pipe is no device. */
-	if (ioctl(fx_pipe[0], TEST_SNP_GET_REPORT, NULL) != -1 ||
-	    errno != ENOTTY)
-		_exit(50);
 	if (ioctl(fx_sp[0], FIONBIO, &on) == -1)
 		_exit(51);
+}
+
+/* The device is fx_pipe[0]; a pipe answers the requests ENOTTY. */
+static void
+works_attest_dev(void)
+{
+	works_attest();
+	if (ioctl(fx_pipe[0], TEST_SNP_GET_REPORT, NULL) != -1 ||
+	    errno != ENOTTY)
+		_exit(52);
+	if (ioctl(fx_pipe[0], TEST_SNP_GET_EXT_REPORT, NULL) != -1 ||
+	    errno != ENOTTY)
+		_exit(53);
+}
+
+/* What attestd does in a configfs-tsm report directory. */
+static void
+works_attest_tsm(void)
+{
+	char	buf[sizeof(TEST_CONTENT)];
+	int	fd;
+
+	works_attest();
+	if (mkdirat(fx_dir, "entry", 0700) == -1)
+		_exit(54);
+	if ((fd = openat(fx_dir, "attr", O_WRONLY | O_CLOEXEC)) == -1 ||
+	    write(fd, "P", 1) != 1 || close(fd) == -1)
+		_exit(55);
+	if ((fd = openat(fx_dir, "attr", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1 || read(fd, buf, sizeof(buf)) !=
+	    sizeof(TEST_CONTENT) - 1 || buf[0] != 'P' || close(fd) == -1)
+		_exit(56);
+	if (openat(fx_dir, "missing", O_RDONLY) != -1 || errno != ENOENT)
+		_exit(57);
+	if (unlinkat(fx_dir, "entry", AT_REMOVEDIR) == -1)
+		_exit(58);
+}
+
+/* What attestd does in its own configfs-tsm entry: no mkdir, no rmdir. */
+static void
+works_attest_entry(void)
+{
+	char	buf[sizeof(TEST_CONTENT)];
+	int	fd;
+
+	works_attest();
+	if ((fd = openat(fx_dir, "attr", O_WRONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1 || write(fd, "E", 1) != 1 || close(fd) == -1)
+		_exit(60);
+	if ((fd = openat(fx_dir, "attr", O_RDONLY | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1 || read(fd, buf, sizeof(buf)) !=
+	    sizeof(TEST_CONTENT) - 1 || buf[0] != 'E' || close(fd) == -1)
+		_exit(61);
+	if (openat(fx_dir, "missing", O_RDONLY) != -1 || errno != ENOENT)
+		_exit(62);
+}
+
+/* The tsm fixture lives at a path the parent can remove afterwards. */
+static void
+tsm_path(char *path, size_t len, pid_t parent)
+{
+	(void)snprintf(path, len, "%s.%ld", TEST_TSM_DIR, (long)parent);
+}
+
+static struct sandbox_rule *
+attest_build_dev(size_t *n)
+{
+	return attest_filter_build(fx_pipe[0], -1, -1, n);
+}
+
+/* A directory with one attribute, "attr"; exits on failure. */
+static int
+tsm_fixture(void)
+{
+	char	path[128];
+	int	fd;
+
+	tsm_path(path, sizeof(path), getppid());
+	if ((mkdir(path, 0700) == -1 && errno != EEXIST) ||
+	    (fx_dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		_exit(98);
+	if ((fd = openat(fx_dir, "attr", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) == -1 || write(fd, TEST_CONTENT,
+	    sizeof(TEST_CONTENT) - 1) != sizeof(TEST_CONTENT) - 1 ||
+	    close(fd) == -1)
+		_exit(99);
+	(void)unlinkat(fx_dir, "entry", AT_REMOVEDIR);
+	return fx_dir;
+}
+
+static struct sandbox_rule *
+attest_build_tsm(size_t *n)
+{
+	return attest_filter_build(-1, -1, tsm_fixture(), n);
+}
+
+static struct sandbox_rule *
+attest_build_entry(size_t *n)
+{
+	return attest_filter_build(-1, tsm_fixture(), -1, n);
+}
+
+static void
+tsm_clean(void)
+{
+	char	path[128], file[160];
+
+	tsm_path(path, sizeof(path), getpid());
+	(void)snprintf(file, sizeof(file), "%s/attr", path);
+	(void)unlink(file);
+	(void)snprintf(file, sizeof(file), "%s/entry", path);
+	(void)rmdir(file);
+	(void)rmdir(path);
 }
 
 static void
 works_key(void)
 {
+	char	buf[sizeof(TEST_CONTENT) - 1];
+	int	mfd, dfd;
+
 	works_common();
+	/* HashCache: read, then rewritten in place. */
+	if (pread(fx_file, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
+	    memcmp(buf, TEST_CONTENT, sizeof(buf)) != 0)
+		_exit(60);
+	if (pwrite(fx_file, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) ||
+	    ftruncate(fx_file, (off_t)sizeof(buf)) == -1)
+		_exit(61);
+	/* A decrypted model: a memfd, written, sealed, then read-only. */
+	if ((mfd = memfd_create("power-model", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1 ||
+	    ftruncate(mfd, (off_t)sizeof(buf)) == -1 ||
+	    pwrite(mfd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		_exit(62);
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		_exit(63);
+	if (pwrite(mfd, buf, 1, 0) != -1 || errno != EPERM)
+		_exit(64);
+	/* Each inferd gets its own copy of the descriptor. */
+	if ((dfd = dup(mfd)) == -1 || close(dfd) == -1 || close(mfd) == -1)
+		_exit(65);
 }
 
 /* inferd */
@@ -982,6 +1220,73 @@ test_attest_works(void)
 	expect_works(&attest, works_attest);
 }
 
+/* Without the fds, neither the SNP requests nor configfs calls pass. */
+static const struct call attest_fd_calls[] = {
+	{ "ioctl SNP_GET_REPORT", call_ioctl_snp_report },
+	{ "mkdirat", call_mkdirat_cwd },
+};
+
+static const struct call attest_dev_bad[] = {
+	{ "ioctl SNP_GET_REPORT on another fd", call_ioctl_snp_wrong_fd },
+	{ "ioctl SNP_GET_DERIVED_KEY", call_ioctl_snp_derived_key },
+	{ "ioctl 0x12345678", call_ioctl_random },
+	{ "mkdirat", call_mkdirat_cwd },
+};
+
+static const struct call attest_tsm_bad[] = {
+	{ "mkdirat relative to the cwd", call_mkdirat_cwd },
+	{ "mkdirat relative to another fd", call_mkdirat_other_fd },
+	{ "openat O_CREAT", call_openat_dir_creat },
+	{ "openat O_TRUNC", call_openat_dir_trunc },
+	{ "openat O_TMPFILE", call_openat_dir_tmpfile },
+	{ "openat relative to the cwd", call_openat },
+	{ "unlinkat of a file", call_unlinkat_file },
+	{ "unlinkat relative to the cwd", call_unlinkat_cwd },
+	{ "ioctl SNP_GET_REPORT", call_ioctl_snp_report },
+};
+
+static void
+test_attest_fd_rules_absent(void)
+{
+	expect_killed(&attest, attest_fd_calls, nitems(attest_fd_calls));
+}
+
+static void
+test_attest_dev(void)
+{
+	expect_works(&attest_dev, works_attest_dev);
+	expect_killed(&attest_dev, attest_dev_bad, nitems(attest_dev_bad));
+}
+
+static void
+test_attest_tsm(void)
+{
+	expect_works(&attest_tsm, works_attest_tsm);
+	expect_killed(&attest_tsm, attest_tsm_bad, nitems(attest_tsm_bad));
+	tsm_clean();
+}
+
+static const struct call attest_entry_bad[] = {
+	{ "mkdirat relative to the entry", call_mkdirat_dir },
+	{ "unlinkat relative to the entry", call_unlinkat_dir },
+	{ "mkdirat relative to the cwd", call_mkdirat_cwd },
+	{ "openat O_CREAT", call_openat_dir_creat },
+	{ "openat O_TRUNC", call_openat_dir_trunc },
+	{ "openat O_TMPFILE", call_openat_dir_tmpfile },
+	{ "openat relative to the cwd", call_openat },
+	{ "unlinkat of a file", call_unlinkat_file },
+	{ "ioctl SNP_GET_REPORT", call_ioctl_snp_report },
+};
+
+static void
+test_attest_entry(void)
+{
+	expect_works(&attest_entry, works_attest_entry);
+	expect_killed(&attest_entry, attest_entry_bad,
+	    nitems(attest_entry_bad));
+	tsm_clean();
+}
+
 /* keyd */
 
 static const struct call key_forbidden[] = {
@@ -990,7 +1295,7 @@ static const struct call key_forbidden[] = {
 	{ "openat", call_openat },
 	{ "socket", call_socket },
 	{ "execve", call_execve },
-	{ "memfd_create", call_memfd_create },
+	{ "fcntl F_DUPFD", call_fcntl_dupfd },
 	{ "clone without CLONE_THREAD", call_clone_process },
 	{ "pthread_create (clone3)", call_pthread },
 	{ "mmap PROT_EXEC", call_mmap_exec },
@@ -1032,9 +1337,12 @@ static void
 test_bad_tables(void)
 {
 	const struct filter	 bad[] = {
-		{ "a rule with an unknown action", bad_action, &bad_len },
-		{ "a rule with too many arguments", bad_nargs, &bad_len },
-		{ "a rule with an unknown comparison", bad_op, &bad_len },
+		{ "a rule with an unknown action", bad_action, &bad_len,
+		    NULL },
+		{ "a rule with too many arguments", bad_nargs, &bad_len,
+		    NULL },
+		{ "a rule with an unknown comparison", bad_op, &bad_len,
+		    NULL },
 	};
 	char			 out[TEST_CHILD_OUT_BYTES];
 	size_t			 i;
@@ -1449,10 +1757,18 @@ static const struct {
 	    test_attest_ioctls },
 	{ "attestd: files, sockets, threads and exec memory kill",
 	    test_attest_forbidden },
-	{ "attestd: SNP report ioctl and the loop work", test_attest_works },
-	{ "keyd: ioctl, files, sockets, memfd and threads kill",
+	{ "attestd: the loop works", test_attest_works },
+	{ "attestd: no SNP ioctl or configfs call without their fd",
+	    test_attest_fd_rules_absent },
+	{ "attestd: SNP requests only on the device fd", test_attest_dev },
+	{ "attestd: configfs-tsm fallback calls only in the report directory",
+	    test_attest_tsm },
+	{ "attestd: configfs-tsm entry: openat only, never mkdir or rmdir",
+	    test_attest_entry },
+	{ "keyd: ioctl, files, sockets, exec and threads kill",
 	    test_key_forbidden },
-	{ "keyd: frames and the loop work", test_key_works },
+	{ "keyd: frames, the loop, HashCache and sealed memfds work",
+	    test_key_works },
 	{ "bad rule tables are fatal", test_bad_tables },
 #endif
 	{ "drop: a non-empty chroot is fatal", test_drop_bad_chroot },
