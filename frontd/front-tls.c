@@ -67,6 +67,8 @@
  * a handshake fails with a handshake_failure alert.
  */
 
+#define TLS_EVIDENCE_WAIT_SEC	30	/* attestd's answer, then warn */
+
 enum tls_mode {
 	TLS_MODE_NONE = 0,
 	TLS_MODE_OPERATOR,
@@ -325,6 +327,7 @@ tls_issue(struct network *nw)
 	    ts->ts_pending));
 	attest_request(nw, ts->ts_pending, ts->ts_rd);
 	log_debug("RA-TLS: evidence asked for, request %u", ts->ts_pending);
+	tls_schedule(ts, TLS_EVIDENCE_WAIT_SEC);
 }
 
 /* attestd's answer for the certificate being made. */
@@ -460,14 +463,34 @@ tls_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct network		*nw = arg;
 	struct tls_state	*ts = nw->nw_tls;
+	time_t			 now = time(NULL);
+	long			 wait;
 
-	if (ts->ts_ctx != NULL && time(NULL) >= ts->ts_notafter) {
+	if (ts->ts_ctx != NULL && now >= ts->ts_notafter) {
 		log_warnx("RA-TLS certificate expired: refusing handshakes "
 		    "until a new one is issued");
 		tls_set_ctx(ts, NULL);
 	}
-	if (!ts->ts_notee)
-		tls_issue(nw);
+	if (ts->ts_pending == 0) {
+		if (!ts->ts_notee)
+			tls_issue(nw);
+		return;
+	}
+	/*
+	 * attestd is stuck (a device that never answers): keep waiting
+	 * for the answer, say so, and still stop serving the certificate
+	 * when it expires.
+	 */
+	log_warnx("RA-TLS: attestd has not answered request %u for %lld s",
+	    ts->ts_pending, tls_ms_since(&ts->ts_asked) / 1000);
+	snprintf(ts->ts_status, sizeof(ts->ts_status), "%s; evidence "
+	    "request %u unanswered", ts->ts_ctx != NULL ? "RA-TLS "
+	    "certificate served" : "no RA-TLS certificate", ts->ts_pending);
+	network_send_status(nw, 0);
+	wait = TLS_EVIDENCE_WAIT_SEC;
+	if (ts->ts_ctx != NULL && ts->ts_notafter - now < wait)
+		wait = (long)(ts->ts_notafter - now) + 1;
+	tls_schedule(ts, wait);
 }
 
 /* The bufferevent of a new TLS connection (evhttp's bevcb). */
