@@ -739,6 +739,18 @@ api_result(struct api_req *ar, json_t *doc)
 		break;
 	default:
 		reply = req_reply_models(doc, ar->ar_find);
+		if (reply == NULL && ar->ar_find != NULL &&
+		    req_model_refused(doc, ar->ar_find)) {
+			(void)req_set_error(&err, 503, "server_error",
+			    "model_not_available", "model", "The model is "
+			    "configured but not available: it failed its checks "
+			    "at start (see the server's log).");
+			api_error(ar->ar_req, &err);
+			ar->ar_req = NULL;
+			api_log_req(ar, 503);
+			api_free(ar);
+			return;
+		}
 		if (reply == NULL) {
 			(void)req_set_error(&err, 404, "invalid_request_error",
 			    "model_not_found", "model", "The model does not"

@@ -1224,6 +1224,21 @@ req_reply_models(const json_t *result, const char *id)
 	return json_pack("{s:s, s:o}", "object", "list", "data", data);
 }
 
+/* Is id a configured model that inferd refused (its checks failed)? */
+int
+req_model_refused(const json_t *result, const char *id)
+{
+	json_t	*m;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(result, "data"), i, m) {
+		if (strcmp(id, json_string_value(json_object_get(m, "id"))) ==
+		    0)
+			return json_object_get(m, "error") != NULL;
+	}
+	return 0;
+}
+
 /* A JSON string with its quotes; s is UTF-8 without NUL (from jansson). */
 int
 req_json_string(struct buf *b, const char *s, size_t len)

@@ -143,6 +143,7 @@ json_t	*req_reply_generate(const struct req *, const char *id,
 json_t	*req_reply_embed(const struct req *, const json_t *result);
 json_t	*req_reply_tokenize(const struct req *, const json_t *result);
 json_t	*req_reply_models(const json_t *result, const char *id);
+int	 req_model_refused(const json_t *result, const char *id);
 json_t	*req_legacy_logprobs(const json_t *entries, size_t *offset);
 int	 req_sse_head(struct buf *, const struct req *, const char *id,
 	    int64_t created);

@@ -227,6 +227,12 @@ echo "$BODY" | grep -q 'failed verification' || fail "tampered: $BODY"
 http GET /v1/models
 echo "$BODY" | grep -q '"id":"fine"' || fail "/v1/models: $BODY"
 echo "$BODY" | grep -q '"id":"tampered"' && fail "/v1/models: $BODY"
+http GET /v1/models/tampered
+[ "$CODE" = 503 ] || fail "/v1/models/tampered: $CODE $BODY"
+echo "$BODY" | grep -q '"code":"model_not_available"' ||
+    fail "/v1/models/tampered: $BODY"
+http GET /v1/models/nosuch
+[ "$CODE" = 404 ] || fail "/v1/models/nosuch: $CODE $BODY"
 chat fine
 [ "$CODE" = 200 ] || fail "chat with fine beside refused ones: $CODE $BODY"
 
