@@ -16,8 +16,13 @@
 
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -59,6 +64,36 @@ tests_datadir(void)
 	if ((dir = getenv("top_srcdir")) == NULL)
 		dir = ".";
 	return dir;
+}
+
+/*
+ * The file dir/rel under tests_datadir(), NUL-terminated, if it is there
+ * and smaller than max bytes; else NULL.
+ */
+u_char *
+tests_slurp(const char *dir, const char *rel, size_t max, size_t *lenp)
+{
+	struct stat	 st;
+	u_char		*b = NULL;
+	char		 path[1024];
+	int		 fd, n;
+
+	*lenp = 0;
+	n = snprintf(path, sizeof(path), "%s/%s%s", tests_datadir(), dir,
+	    rel);
+	if (n < 0 || (size_t)n >= sizeof(path) ||
+	    (fd = open(path, O_RDONLY)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == 0 && (uintmax_t)st.st_size < max &&
+	    (b = calloc(1, (size_t)st.st_size + 1)) != NULL) {
+		if (read(fd, b, (size_t)st.st_size) != st.st_size) {
+			free(b);
+			b = NULL;
+		} else
+			*lenp = (size_t)st.st_size;
+	}
+	close(fd);
+	return b;
 }
 
 int

@@ -42,36 +42,11 @@
 
 #define TE_DIR		"tests/data/attestation/"
 #define TE_MAX_BYTES	(64 * 1024)
+#define te_slurp(rel, lenp)	\
+	tests_slurp(TE_DIR, rel, TE_MAX_BYTES, lenp)
 
-static u_char	*te_slurp(const char *, size_t *);
 static void	 te_rd(u_char [EVIDENCE_REPORT_DATA_LEN]);
 
-static u_char *
-te_slurp(const char *rel, size_t *lenp)
-{
-	struct stat	 st;
-	u_char		*b = NULL;
-	char		 path[1024];
-	int		 fd, n;
-
-	*lenp = 0;
-	n = snprintf(path, sizeof(path), "%s/" TE_DIR "%s", tests_datadir(),
-	    rel);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fd = open(path, O_RDONLY)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
-	    st.st_size < TE_MAX_BYTES &&
-	    (b = calloc(1, (size_t)st.st_size)) != NULL) {
-		if (read(fd, b, (size_t)st.st_size) != st.st_size) {
-			free(b);
-			b = NULL;
-		} else
-			*lenp = (size_t)st.st_size;
-	}
-	close(fd);
-	return b;
-}
 
 static void
 te_rd(u_char rd[EVIDENCE_REPORT_DATA_LEN])

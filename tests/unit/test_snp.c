@@ -41,6 +41,8 @@
 
 #define TS_DIR		"tests/data/attestation/sev-snp/"
 #define TS_MAX_BYTES	(64 * 1024)
+#define ts_slurp(rel, lenp)	\
+	tests_slurp(TS_DIR, rel, TS_MAX_BYTES, lenp)
 
 enum ts_enc {
 	TS_RAW,
@@ -49,7 +51,6 @@ enum ts_enc {
 	TS_JSON_HCL,	/* the same as a JSON byte array in .report */
 };
 
-static u_char	*ts_slurp(const char *, size_t *);
 static u_char	*ts_load(const char *, enum ts_enc);
 static void	 ts_put_le(u_char *, size_t, uint64_t);
 static int	 ts_parses(const u_char *);
@@ -86,32 +87,6 @@ static const struct {
 	    { 4, 0, 27, 222 }, SNP_PRODUCT_MILAN, -1 },
 };
 
-static u_char *
-ts_slurp(const char *rel, size_t *lenp)
-{
-	struct stat	 st;
-	u_char		*b = NULL;
-	char		 path[1024];
-	int		 fd, n;
-
-	*lenp = 0;
-	n = snprintf(path, sizeof(path), "%s/" TS_DIR "%s", tests_datadir(),
-	    rel);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fd = open(path, O_RDONLY)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
-	    st.st_size < TS_MAX_BYTES &&
-	    (b = calloc(1, (size_t)st.st_size + 1)) != NULL) {
-		if (read(fd, b, (size_t)st.st_size) != st.st_size) {
-			free(b);
-			b = NULL;
-		} else
-			*lenp = (size_t)st.st_size;
-	}
-	close(fd);
-	return b;
-}
 
 /* The SNP_REPORT_LEN bytes of a report, whatever the file wraps it in. */
 static u_char *

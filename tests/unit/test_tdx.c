@@ -44,6 +44,8 @@
 
 #define TT_DIR		"tests/data/attestation/tdx/"
 #define TT_MAX_BYTES	(64 * 1024)
+#define tt_slurp(rel, lenp)	\
+	tests_slurp(TT_DIR, rel, TT_MAX_BYTES, lenp)
 #define TT_SPR		"go-tdx-guest/tdx_prod_quote_SPR_E4.dat"
 #define TT_SPR_LEN	4935	/* without upstream's appended test text */
 #define TT_V5		"go-tdx-guest/quote_v5_sample.dat"
@@ -88,39 +90,12 @@ static const struct tt_fixture {
 	{ "teekit/tdx-v4-phala.dat", TT_RAW, 4, 2, 70, "b0c06f000000", 0 },
 };
 
-static u_char	*tt_slurp(const char *, size_t *);
 static u_char	*tt_base64(const char *, size_t, size_t *);
 static u_char	*tt_load(const char *, enum tt_enc, size_t *);
 static void	 tt_put_le(u_char *, size_t, uint32_t);
 static int	 tt_parses(const u_char *, size_t);
 static void	 tt_expect_bad(u_char *, size_t, size_t, size_t, uint32_t);
 
-static u_char *
-tt_slurp(const char *rel, size_t *lenp)
-{
-	struct stat	 st;
-	u_char		*b = NULL;
-	char		 path[1024];
-	int		 fd, n;
-
-	*lenp = 0;
-	n = snprintf(path, sizeof(path), "%s/" TT_DIR "%s", tests_datadir(),
-	    rel);
-	if (n < 0 || (size_t)n >= sizeof(path) ||
-	    (fd = open(path, O_RDONLY)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
-	    st.st_size < TT_MAX_BYTES &&
-	    (b = calloc(1, (size_t)st.st_size + 1)) != NULL) {
-		if (read(fd, b, (size_t)st.st_size) != st.st_size) {
-			free(b);
-			b = NULL;
-		} else
-			*lenp = (size_t)st.st_size;
-	}
-	close(fd);
-	return b;
-}
 
 static u_char *
 tt_base64(const char *text, size_t len, size_t *outlen)

@@ -46,6 +46,8 @@
 #define TT_SEP		"\n__ggml_vocab_test__\n"
 #define TT_DIR		"tests/data/tokenizer"
 #define TT_MAX_BYTES	(64 * 1024)
+#define tt_slurp(rel, lenp)	\
+	tests_slurp("", rel, TT_MAX_BYTES, lenp)
 
 /* Vocabularies with vectors: file, vectors' stem, or NULL for the file. */
 static const struct tt_vocab {
@@ -76,7 +78,6 @@ enum { TT_SPM, TT_PHI3, TT_GPT2, TT_DSCODER, TT_DSLLM, TT_FALCON, TT_MPT,
     TT_REFACT, TT_STARCODER, TT_QWEN2, TT_LLAMA3, TT_STORIES };
 
 static char	*tt_path(const char *);
-static u_char	*tt_slurp(const char *, size_t *);
 static struct tok *tt_load_file(const char *);
 static int	tt_init(void);
 static int	tt_cleanup(void);
@@ -116,35 +117,6 @@ tt_path(const char *rel)
 	if (asprintf(&p, "%s/%s", tests_datadir(), rel) == -1)
 		return NULL;
 	return p;
-}
-
-static u_char *
-tt_slurp(const char *rel, size_t *lenp)
-{
-	struct stat	 st;
-	u_char		*b = NULL;
-	char		*p;
-	ssize_t		 n;
-	int		 fd;
-
-	*lenp = 0;
-	if ((p = tt_path(rel)) == NULL)
-		return NULL;
-	fd = open(p, O_RDONLY);
-	free(p);
-	if (fd == -1)
-		return NULL;
-	if (fstat(fd, &st) == 0 && st.st_size < TT_MAX_BYTES &&
-	    (b = calloc(1, (size_t)st.st_size + 1)) != NULL) {
-		n = read(fd, b, (size_t)st.st_size);
-		if (n != st.st_size) {
-			free(b);
-			b = NULL;
-		} else
-			*lenp = (size_t)n;
-	}
-	close(fd);
-	return b;
 }
 
 /* The vocabulary of a GGUF file; the file is closed once it is loaded. */

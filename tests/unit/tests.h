@@ -44,5 +44,8 @@ int	utf8_suite(void);
 
 /* Directory holding tests/data (the source tree's). */
 const char *tests_datadir(void);
+/* A file under tests_datadir()/dir, NUL-terminated; NULL if over max. */
+u_char	*tests_slurp(const char *dir, const char *rel, size_t max,
+	    size_t *);
 
 #endif /* POWER_TESTS_H */
