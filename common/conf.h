@@ -128,7 +128,7 @@ enum config_type {
 	X(SEVVMPL, "SevVmpl", CONF_T_INT, "0",				\
 	    0, 3, NULL, CONF_P_ATTESTD, 0)				\
 	X(STREAMLAYERS, "StreamLayers", CONF_T_ENUM, "no", 0, 0,	\
-	    "no|yes", CONF_P_INFERD, 0)					\
+	    "no|yes", CONF_P_INFERD | CONF_P_KEYD, 0)			\
 	X(SYSLOGFACILITY, "SyslogFacility", CONF_T_ENUM, "DAEMON", 0, 0,	\
 	    "DAEMON|USER|AUTH|LOCAL0|LOCAL1|LOCAL2|LOCAL3|LOCAL4|LOCAL5|"	\
 	    "LOCAL6|LOCAL7", CONF_P_PARENT, 0)				\

@@ -64,6 +64,9 @@ enum proto_type {
 	/* keyd <-> inferd: 200-299 */
 	PROTO_KEY_MODEL = 200,		/* k->i: fd = verified model (or memfd) */
 	PROTO_KEY_MODEL_REFUSED,	/* k->i: a model that failed its checks */
+	PROTO_KEY_MODEL_STREAM,		/* k->i: verified .enc, chunk table */
+	PROTO_KEY_CHUNK_REQ,		/* i->k: one chunk of a streamed model */
+	PROTO_KEY_CHUNK,		/* k->i: fd = sealed memfd of the chunk */
 
 	/* network child <-> attestd: 300-399 */
 	PROTO_ATTEST_TEE_REQ = 300,	/* n->a: what TEE are we in */

@@ -55,7 +55,8 @@
  * chroot under a kill-by-default seccomp filter that allows no open,
  * socket, exec or fork.  Model files arrive as descriptors from keyd,
  * which verified them (a file, or a sealed memfd of a decrypted
- * model); the engine reads them through mmap.  This file keeps the
+ * model); the engine reads them through mmap.  A sealed model may also
+ * be streamed from keyd a chunk at a time (infer-stream.c).  This file keeps the
  * models (checking, loading, unloading) and the channels; the requests
  * are served in infer-serve.c.
  */
@@ -73,7 +74,7 @@ static void	infer_dispatch_peer(struct proc_peer *, struct proto_msg *);
 static void	infer_dispatch_key_model(struct proc_peer *,
 		    struct proto_msg *);
 static struct infer_model *infer_model_slot(const char *, int,
-		    const char *);
+		    const char *, struct infer_stream *);
 static void	infer_check(struct infer_model *);
 static void	infer_refuse(struct infer_model *, const char *);
 static void	infer_forget_engine(struct infer_model *);
@@ -109,11 +110,15 @@ static const struct proc_handler infer_parent_handlers[] = {
 static const struct proto_perm infer_keyd_perms[] = {
 	{ PROTO_KEY_MODEL, PROTO_PERM_FD },
 	{ PROTO_KEY_MODEL_REFUSED, 0 },
+	{ PROTO_KEY_MODEL_STREAM, 0 },
+	{ PROTO_KEY_CHUNK, PROTO_PERM_FD },
 };
 
 static const struct proc_handler infer_keyd_handlers[] = {
 	{ PROTO_KEY_MODEL, infer_dispatch_key_model },
 	{ PROTO_KEY_MODEL_REFUSED, infer_dispatch_key_model },
+	{ PROTO_KEY_MODEL_STREAM, infer_dispatch_key_model },
+	{ PROTO_KEY_CHUNK, infer_stream_dispatch_chunk },
 	{ 0, NULL }
 };
 
@@ -168,6 +173,7 @@ main(int argc, char **argv)
 	if ((infer_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	infer_serve_init(infer_base, &infer_network);
+	infer_stream_init(infer_base, &infer_keyd, infer_keyd_handlers);
 	proc_peer_open(&infer_parent, infer_base, PROC_CHANNEL_FD, PROC_PARENT,
 	    PROTO_MAX_CTL_FRAME, infer_parent_perms,
 	    sizeof(infer_parent_perms) / sizeof(infer_parent_perms[0]),
@@ -392,11 +398,12 @@ infer_check(struct infer_model *im)
 	char	err[512];
 	int	r;
 
-	if ((r = gguf_open_fd(im->im_fd, &im->im_gguf, err,
-	    sizeof(err))) != 0 ||
-	    (r = model_load(im->im_gguf, &im->im_model, err,
-	    sizeof(err))) != 0 ||
-	    (r = infer_tmpl_check(im, err, sizeof(err))) != 0) {
+	if (im->im_stream != NULL)
+		r = infer_stream_open(im, err, sizeof(err));
+	else if ((r = gguf_open_fd(im->im_fd, &im->im_gguf, err,
+	    sizeof(err))) == 0)
+		r = model_load(im->im_gguf, &im->im_model, err, sizeof(err));
+	if (r != 0 || (r = infer_tmpl_check(im, err, sizeof(err))) != 0) {
 		if (r == PWR_ERR_ALLOC_FAIL)
 			(void)strlcpy(err, pwr_err(r), sizeof(err));
 		infer_refuse(im, err);
@@ -436,6 +443,9 @@ infer_forget_engine(struct infer_model *im)
 	im->im_model = NULL;
 	gguf_close(im->im_gguf);
 	im->im_gguf = NULL;
+	/* A streamed model's memory goes with its engine. */
+	infer_stream_free(im->im_stream);
+	im->im_stream = NULL;
 }
 
 /*
@@ -445,11 +455,17 @@ infer_forget_engine(struct infer_model *im)
 static int
 infer_load(struct infer_model *im, char *err, size_t errlen)
 {
-	struct timespec	t0, t1;
-	int		r;
+	struct model_ctx_params	cp = infer_ctxp;
+	struct timespec		t0, t1;
+	int			r;
 
+	/* A streamed model's layers come from keyd, one at a time. */
+	if (im->im_stream != NULL) {
+		cp.cp_fetch = infer_stream_fetch;
+		cp.cp_fetch_arg = im;
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((r = model_ctx_new(im->im_model, &infer_ctxp, &im->im_ctx, err,
+	if ((r = model_ctx_new(im->im_model, &cp, &im->im_ctx, err,
 	    errlen)) != 0) {
 		if (r == PWR_ERR_ALLOC_FAIL)
 			(void)strlcpy(err, pwr_err(r), errlen);
@@ -649,8 +665,9 @@ infer_model_forget(struct infer_model *im)
 }
 
 /*
- * A model from keyd: verified (KEY_MODEL, with its descriptor) or
- * refused (KEY_MODEL_REFUSED, with the reason).  The engine checks a
+ * A model from keyd: verified (KEY_MODEL, with its descriptor, or
+ * KEY_MODEL_STREAM, with its chunk table) or refused
+ * (KEY_MODEL_REFUSED, with the reason).  The engine checks a
  * verified one completely before we keep it; a bad file is refused and
  * reported, not fatal: it came from the operator's disk.  The first
  * model that checks out is loaded at once, so that the family is ready;
@@ -661,11 +678,15 @@ static void
 infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 {
 	struct infer_model	*im;
+	struct infer_stream	*is = NULL;
 	uint32_t		 idx, count;
 	uint64_t		 size, mtime;
 	char			*name, *path, *text, err[512];
 	int			 refused;
 
+	/* Behind frames put aside while a chunk was fetched. */
+	if (infer_stream_defer(peer, msg))
+		return;
 	refused = msg->pm_hdr.type == PROTO_KEY_MODEL_REFUSED;
 	idx = proc_get_u32(msg);
 	count = proc_get_u32(msg);
@@ -674,6 +695,9 @@ infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 	text = proc_get_string(msg);
 	size = proc_get_u64(msg);
 	mtime = proc_get_u64(msg);
+	if (msg->pm_hdr.type == PROTO_KEY_MODEL_STREAM && msg->pm_err == 0 &&
+	    (is = infer_stream_parse(peer, msg, idx, size)) == NULL)
+		goto out;
 	if (proc_end(peer, msg) != 0)
 		goto out;
 	if (count > INFER_MAX_MODELS || idx >= count ||
@@ -685,7 +709,7 @@ infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 		goto out;
 	}
 	infer_expected = count;
-	if ((im = infer_model_slot(name, refused, text)) == NULL)
+	if ((im = infer_model_slot(name, refused, text, is)) == NULL)
 		goto out;	/* kept as it is */
 	im->im_name = name;
 	im->im_path = path;
@@ -697,6 +721,11 @@ infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 		im->im_fd = -1;
 		im->im_unverified = 1;
 		infer_refuse(im, text);
+	} else if (is != NULL) {
+		im->im_fd = -1;
+		im->im_stream = is;
+		is = NULL;
+		infer_check(im);
 	} else {
 		im->im_fd = proc_take_fd(msg);
 		infer_check(im);
@@ -707,6 +736,7 @@ infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 	/* Tell the parent without being asked, so powerctl is current. */
 	infer_send_status(&infer_parent, 0);
  out:
+	infer_stream_free(is);
 	free(name);
 	free(path);
 	free(text);
@@ -715,11 +745,13 @@ infer_dispatch_key_model(struct proc_peer *peer, struct proto_msg *msg)
 /*
  * Where a model from keyd goes: a new slot, or the one it had.  NULL
  * when the one we have stays: the same verified file (an inferd or keyd
- * restart), or a model in use (XXX keyd: a model changed on disk while
- * requests use it is replaced only by an inferd restart).
+ * restart; streamed, the same chunk table too), or a model in use (XXX
+ * keyd: a model changed on disk while requests use it is replaced only
+ * by an inferd restart).
  */
 static struct infer_model *
-infer_model_slot(const char *name, int refused, const char *text)
+infer_model_slot(const char *name, int refused, const char *text,
+    struct infer_stream *is)
 {
 	struct infer_model	*im;
 
@@ -729,7 +761,8 @@ infer_model_slot(const char *name, int refused, const char *text)
 		return im;
 	}
 	if (!refused && im->im_model != NULL &&
-	    strcmp(im->im_sha256, text) == 0)
+	    strcmp(im->im_sha256, text) == 0 &&
+	    infer_stream_same(im->im_stream, is))
 		return NULL;
 	if (im->im_busy > 0) {
 		log_warnx("model %s: keyd sent a changed model while requests "

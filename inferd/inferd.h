@@ -26,6 +26,7 @@
 #define INFER_MAX_STOPS		4	/* stop strings */
 #define INFER_MAX_TOP		20	/* top_logprobs */
 #define INFER_MAX_SEED		(1LL << 53)
+#define INFER_MAX_CHUNKS	65536	/* of a streamed model, as .enc */
 
 /* INFER_REQUEST operations and INFER_REPLY kinds (PROTOCOL 3). */
 enum infer_op {
@@ -47,6 +48,8 @@ struct event_base;
 struct gguf;
 struct model;
 struct model_ctx;
+struct infer_stream;
+struct proc_handler;
 struct proc_peer;
 struct proto_msg;
 struct tmpl;
@@ -63,6 +66,7 @@ struct infer_model {
 	char		*im_path;	/* for messages: never opened */
 	char		*im_sha256;	/* keyd computed it: hex, or "" */
 	int		 im_fd;		/* from keyd: file or sealed memfd */
+	struct infer_stream *im_stream;	/* or streamed from keyd */
 	uint64_t	 im_size;	/* plaintext bytes, as keyd saw */
 	int64_t		 im_mtime;	/* of the file on disk */
 	struct gguf	*im_gguf;	/* NULL if refused */
@@ -102,6 +106,18 @@ void	infer_dispatch_cancel(struct proc_peer *, struct proto_msg *);
 int	infer_serve_between(struct proc_peer *, const char *);
 void	infer_serve_drop(void);
 int	infer_tmpl_check(struct infer_model *, char *, size_t);
+
+/* infer-stream.c */
+void	infer_stream_init(struct event_base *, struct proc_peer *,
+	    const struct proc_handler *);
+struct infer_stream *infer_stream_parse(struct proc_peer *,
+	    struct proto_msg *, uint32_t model, uint64_t size);
+void	infer_stream_free(struct infer_stream *);
+int	infer_stream_same(struct infer_stream *, const struct infer_stream *);
+int	infer_stream_open(struct infer_model *, char *, size_t);
+int	infer_stream_fetch(void *, uint32_t, int);
+int	infer_stream_defer(struct proc_peer *, struct proto_msg *);
+void	infer_stream_dispatch_chunk(struct proc_peer *, struct proto_msg *);
 
 /* infer-filter.c */
 extern const struct sandbox_rule	infer_filter[];

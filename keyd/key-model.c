@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
 #include "err.h"
 #include "log.h"
@@ -47,6 +49,12 @@
  * must verify; an .enc file is decrypted with the ModelKey its header
  * names into a sealed memfd, so its plaintext never reaches a disk.
  * Anything that fails leaves the model refused with the reason.
+ *
+ * With StreamLayers, an .enc is decrypted once to check every tag and
+ * hash the plaintext, which is not kept; keyd keeps the checked header
+ * and a copy of the key, and decrypts one chunk at a time when inferd
+ * asks (key_model_chunk).  The header held here is the one that was
+ * verified: a file changed on disk afterwards fails its tags.
  */
 
 struct key_progress {
@@ -61,10 +69,24 @@ static void	key_model_refuse(struct key_model *, const char *, ...)
 static void	key_model_sig_open(struct key_model *);
 static int	key_model_hash(struct key_model *, const struct stat *);
 static int	key_model_decrypt(struct key_model *);
+static int	key_model_stream(struct key_model *, struct seal_header *,
+		    const u_char *, int, const char *);
+static u_char	*key_stream_key(const u_char *);
+static void	key_stream_wipe(void);
+static int	key_pread_full(int, u_char *, size_t, uint64_t);
 static int	key_model_sig_check(struct key_model *, const char *, size_t);
 static void	key_progress_cb(uint64_t, uint64_t, void *);
 static void	key_size_text(uint64_t, char *, size_t);
 static double	key_elapsed(const struct timespec *);
+
+/*
+ * The keys of streamed models, one slot per model, in a page kept out
+ * of core dumps like the key store's: a rotation must not cut off a
+ * model that is being served, as it does not take back a memfd.
+ */
+static u_char	*key_stream_page;
+static size_t	 key_stream_pagelen;
+static size_t	 key_stream_nkeys;
 
 void
 key_hex(const u_char *p, size_t len, char *out, size_t outlen)
@@ -91,6 +113,13 @@ key_model_refuse(struct key_model *km, const char *fmt, ...)
 	if (km->km_memfd != -1)
 		close(km->km_memfd);
 	km->km_memfd = -1;
+	/* km_stream stays: inferd may still ask, and is told no. */
+	seal_header_free(km->km_sh);
+	free(km->km_sh);
+	km->km_sh = NULL;
+	if (km->km_key != NULL)
+		OPENSSL_cleanse(km->km_key, SEAL_KEY_LEN);
+	km->km_key = NULL;
 	log_warnx("model %s (%s) refused: %s", km->km_name, km->km_path,
 	    km->km_reason);
 }
@@ -257,6 +286,14 @@ key_model_decrypt(struct key_model *km)
 		seal_header_free(&sh);
 		return -1;
 	}
+	if (km->km_stream && sh.sh_nchunks > KEY_STREAM_MAX_CHUNKS) {
+		log_warnx("model %s: %u chunks, more than the %d a stream "
+		    "can list: decrypted whole instead", km->km_name,
+		    sh.sh_nchunks, KEY_STREAM_MAX_CHUNKS);
+		km->km_stream = 0;
+	}
+	if (km->km_stream)
+		return key_model_stream(km, &sh, key, slot, id);
 	if ((km->km_memfd = memfd_create("power-model", MFD_CLOEXEC |
 	    MFD_ALLOW_SEALING)) == -1 ||
 	    ftruncate(km->km_memfd, (off_t)sh.sh_plain_size) == -1) {
@@ -284,6 +321,156 @@ key_model_decrypt(struct key_model *km)
 	log_info("model %s: decrypted %s with key %d (id %s) into a sealed "
 	    "memfd in %.2f s", km->km_name, size, slot + 1, id,
 	    key_elapsed(&t0));
+	return 0;
+}
+
+/*
+ * Streaming: every tag checked and the plaintext hashed, nothing
+ * written; the header (moved out of sh) and a copy of the key stay.
+ */
+static int
+key_model_stream(struct key_model *km, struct seal_header *sh,
+    const u_char *key, int slot, const char *id)
+{
+	struct key_progress	 kp = { "verifying", km->km_name, 0, 0 };
+	struct timespec		 t0;
+	char			 err[256], size[32];
+	int			 r;
+
+	kp.kp_total = sh->sh_plain_size;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = seal_decrypt_fd(km->km_fd, sh, key, -1, km->km_sha,
+	    key_progress_cb, &kp, err, sizeof(err));
+	km->km_size = sh->sh_plain_size;
+	if (r != 0) {
+		seal_header_free(sh);
+		key_model_refuse(km, "decryption with key %d (id %s) failed: "
+		    "%s", slot + 1, id, err);
+		return -1;
+	}
+	km->km_sh = xcalloc(1, sizeof(*km->km_sh));
+	*km->km_sh = *sh;
+	memset(sh, 0, sizeof(*sh));
+	km->km_key = key_stream_key(key);
+	key_size_text(km->km_size, size, sizeof(size));
+	log_info("model %s: checked %s in %u chunks with key %d (id %s) in "
+	    "%.2f s: streamed to inferd a chunk at a time", km->km_name,
+	    size, km->km_sh->sh_nchunks, slot + 1, id, key_elapsed(&t0));
+	return 0;
+}
+
+/* A slot in the streaming key page, holding a copy of key. */
+static u_char *
+key_stream_key(const u_char *key)
+{
+	long	pg;
+	u_char	*k;
+
+	if (key_stream_page == NULL) {
+		pg = sysconf(_SC_PAGESIZE);
+		key_stream_pagelen = pg > 0 ? (size_t)pg : 4096;
+		if ((size_t)SEAL_KEY_LEN * KEY_MAX_MODELS > key_stream_pagelen)
+			fatalx_f("key page too small");
+		key_stream_page = mmap(NULL, key_stream_pagelen,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (key_stream_page == MAP_FAILED)
+			fatal_f("mmap");
+		if (madvise(key_stream_page, key_stream_pagelen,
+		    MADV_DONTDUMP) == -1)
+			fatal_f("MADV_DONTDUMP");
+		if (atexit(key_stream_wipe) != 0)
+			fatalx_f("atexit");
+	}
+	if (key_stream_nkeys >= KEY_MAX_MODELS)
+		fatalx_f("more streamed models than models");
+	k = key_stream_page + key_stream_nkeys++ * SEAL_KEY_LEN;
+	memcpy(k, key, SEAL_KEY_LEN);
+	return k;
+}
+
+static void
+key_stream_wipe(void)
+{
+	if (key_stream_page != NULL)
+		OPENSSL_cleanse(key_stream_page, key_stream_pagelen);
+}
+
+/*
+ * Chunk i of a streamed model, decrypted into a new memfd that is then
+ * sealed: the ciphertext is read into the memfd's own pages and
+ * decrypted in place, so no other copy of the plaintext is made.  The
+ * tag is checked again (the file may have changed since it was
+ * verified); on failure the bytes are wiped and the model is refused
+ * from then on.  0 with *fdp, or -1 with err.  The caller checked that
+ * the model streams and i is in range.
+ */
+int
+key_model_chunk(struct key_model *km, uint32_t i, int *fdp, char *err,
+    size_t errlen)
+{
+	const struct seal_chunk	*c = &km->km_sh->sh_chunks[i];
+	u_char			*p;
+	size_t			 len = (size_t)c->sc_len;
+	int			 fd, r;
+
+	*fdp = -1;
+	if ((fd = memfd_create("power-chunk", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1) {
+		(void)snprintf(err, errlen, "memfd: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)len) == -1 || (p = mmap(NULL, len,
+	    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		(void)snprintf(err, errlen, "memfd: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((r = key_pread_full(km->km_fd, p, len, c->sc_file_off)) != 0)
+		(void)snprintf(err, errlen, "chunk %u: read: %s", i,
+		    r == PWR_ERR_EOF ? "file truncated" : strerror(errno));
+	else if ((r = seal_chunk_decrypt(km->km_key, km->km_sh, i, p,
+	    p)) != 0)
+		(void)snprintf(err, errlen, "chunk %u: authentication failed "
+		    "(the file changed since it was verified)", i);
+	if (r != 0) {
+		explicit_bzero(p, len);
+		(void)munmap(p, len);
+		close(fd);
+		key_model_refuse(km, "while streaming: %s", err);
+		return -1;
+	}
+	(void)munmap(p, len);
+	if (seal_memfd_seal(fd) == -1) {
+		(void)snprintf(err, errlen, "sealing the memfd: %s",
+		    strerror(errno));
+		r = -1;
+	}
+	if (r != 0) {
+		close(fd);
+		return -1;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* 0, PWR_ERR_EOF on a short file, or PWR_ERR_SYSTEM_ERROR (errno). */
+static int
+key_pread_full(int fd, u_char *p, size_t len, uint64_t off)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = pread(fd, p, len, (off_t)off)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n == -1)
+			return PWR_ERR_SYSTEM_ERROR;
+		if (n == 0)
+			return PWR_ERR_EOF;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
 	return 0;
 }
 
@@ -320,6 +507,10 @@ key_model_close(struct key_model *km)
 		close(km->km_fd);
 	if (km->km_memfd != -1)
 		close(km->km_memfd);
+	seal_header_free(km->km_sh);
+	free(km->km_sh);
+	if (km->km_key != NULL)
+		OPENSSL_cleanse(km->km_key, SEAL_KEY_LEN);
 	free(km->km_sig);
 	free(km->km_name);
 	free(km->km_path);

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/queue.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -53,6 +55,8 @@
  * their own channel, each verified model as a descriptor (the file, or
  * a sealed memfd of the plaintext) and each refused one with the
  * reason.  Whenever inferd's channel is new, it gets them all again.
+ * With StreamLayers an .enc model goes to inferd as its chunk table
+ * instead, and inferd asks for each chunk when it needs it.
  */
 
 static void	key_dispatch_config(struct proc_peer *, struct proto_msg *);
@@ -66,6 +70,10 @@ static void	key_open_signer(const char *);
 static void	key_crypto_init(void);
 static void	key_work_cb(evutil_socket_t, short, void *);
 static void	key_send_model(size_t);
+static int	key_put_chunks(struct buf *, const struct key_model *);
+static void	key_dispatch_chunk(struct proc_peer *, struct proto_msg *);
+static void	key_send_chunk(struct proc_peer *, uint32_t, uint32_t,
+		    uint32_t, int, uint64_t);
 static void	key_detail(char *, size_t);
 
 static const struct proto_perm key_parent_perms[] = {
@@ -85,8 +93,13 @@ static const struct proc_handler key_parent_handlers[] = {
 	{ 0, NULL }
 };
 
-/* inferd only listens: anything it sends keyd is a violation. */
+/* inferd only asks for chunks of the models it streams. */
+static const struct proto_perm key_infer_perms[] = {
+	{ PROTO_KEY_CHUNK_REQ, 0 },
+};
+
 static const struct proc_handler key_infer_handlers[] = {
+	{ PROTO_KEY_CHUNK_REQ, key_dispatch_chunk },
 	{ 0, NULL }
 };
 
@@ -98,6 +111,7 @@ static struct key_model		 key_models[KEY_MAX_MODELS];
 static size_t			 key_nmodels;
 static size_t			 key_next;	/* next model to check */
 static int			 key_started;	/* checks under way */
+static int			 key_stream;	/* StreamLayers yes */
 static char			*key_pub;	/* ModelSigningKey PEM */
 static size_t			 key_publen;
 
@@ -177,6 +191,8 @@ key_open_all(const struct config *conf)
 	if ((path = config_str(conf, CONF_KW_MODELSIGNINGKEY)) != NULL)
 		key_open_signer(path);
 	key_cache_open(config_str(conf, CONF_KW_HASHCACHE));
+	key_stream = strcasecmp(config_str(conf, CONF_KW_STREAMLAYERS),
+	    "yes") == 0;
 	for (cv = config_get(conf, CONF_KW_MODEL); cv != NULL;
 	    cv = cv->cv_next) {
 		if (key_nmodels >= KEY_MAX_MODELS) {
@@ -187,6 +203,7 @@ key_open_all(const struct config *conf)
 		km = &key_models[key_nmodels++];
 		key_model_open(km, cv->cv_argv[0], cv->cv_argv[1],
 		    cv->cv_argc > 2 ? cv->cv_argv[2] : NULL);
+		km->km_stream = km->km_enc && key_stream;
 	}
 }
 
@@ -313,8 +330,9 @@ key_work_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /*
- * KEY_MODEL with the descriptor to serve, or KEY_MODEL_REFUSED with the
- * reason.  index and count let inferd tell when it has them all.
+ * KEY_MODEL with the descriptor to serve, KEY_MODEL_STREAM with the
+ * chunk table of a streamed one, or KEY_MODEL_REFUSED with the reason.
+ * index and count let inferd tell when it has them all.
  */
 static void
 key_send_model(size_t i)
@@ -339,13 +357,94 @@ key_send_model(size_t i)
 	r |= buf_put_u64(b, (uint64_t)km->km_mtime);
 	if (r != 0)
 		fatalx_f("buf");
-	if (km->km_state == KM_VERIFIED) {
+	if (km->km_state == KM_VERIFIED && km->km_stream) {
+		if (key_put_chunks(b, km) != 0)
+			fatalx_f("chunk table");
+		proc_send(&key_infer, PROTO_KEY_MODEL_STREAM, 0, -1, b);
+	} else if (km->km_state == KM_VERIFIED) {
 		if ((fd = dup(km->km_memfd != -1 ? km->km_memfd :
 		    km->km_fd)) == -1)
 			fatal_f("dup");
 		proc_send(&key_infer, PROTO_KEY_MODEL, 0, fd, b);
 	} else
 		proc_send(&key_infer, PROTO_KEY_MODEL_REFUSED, 0, -1, b);
+	buf_free(b);
+}
+
+/* u32 n, then each chunk's plaintext offset and length. */
+static int
+key_put_chunks(struct buf *b, const struct key_model *km)
+{
+	const struct seal_header	*sh = km->km_sh;
+	uint32_t			 i;
+	int				 r;
+
+	r = buf_put_u32(b, sh->sh_nchunks);
+	for (i = 0; i < sh->sh_nchunks && r == 0; i++) {
+		r |= buf_put_u64(b, sh->sh_chunks[i].sc_plain_off);
+		r |= buf_put_u64(b, sh->sh_chunks[i].sc_len);
+	}
+	return r;
+}
+
+/*
+ * KEY_CHUNK_REQ: u32 model, u32 chunk.  Only a model sent as a stream
+ * may be asked for, and only its chunks.  If the chunk no longer
+ * decrypts (the file changed on disk), the model is refused from then
+ * on, inferd is told, and this answer carries an empty memfd.
+ */
+static void
+key_dispatch_chunk(struct proc_peer *peer, struct proto_msg *msg)
+{
+	struct key_model	*km;
+	uint32_t		 idx, chunk;
+	char			 err[256];
+	int			 fd;
+
+	idx = proc_get_u32(msg);
+	chunk = proc_get_u32(msg);
+	if (proc_end(peer, msg) != 0)
+		return;
+	km = idx < key_nmodels ? &key_models[idx] : NULL;
+	if (km == NULL || !km->km_stream || km->km_state == KM_PENDING ||
+	    (km->km_state == KM_VERIFIED &&
+	    chunk >= km->km_sh->sh_nchunks)) {
+		proc_violation(peer, "KEY_CHUNK_REQ: model %u chunk %u", idx,
+		    chunk);
+		return;
+	}
+	if (km->km_state != KM_VERIFIED) {
+		key_send_chunk(peer, msg->pm_hdr.peerid, idx, chunk, -1, 0);
+		return;
+	}
+	if (key_model_chunk(km, chunk, &fd, err, sizeof(err)) != 0) {
+		if (km->km_state == KM_REFUSED)
+			key_send_model(idx);
+		else
+			log_warnx("model %s: %s", km->km_name, err);
+		key_send_chunk(peer, msg->pm_hdr.peerid, idx, chunk, -1, 0);
+		return;
+	}
+	key_send_chunk(peer, msg->pm_hdr.peerid, idx, chunk, fd,
+	    km->km_sh->sh_chunks[chunk].sc_len);
+}
+
+/* KEY_CHUNK; fd -1 sends an empty sealed memfd (length 0: refused). */
+static void
+key_send_chunk(struct proc_peer *peer, uint32_t peerid, uint32_t idx,
+    uint32_t chunk, int fd, uint64_t len)
+{
+	struct buf	*b;
+
+	if (fd == -1 && ((fd = memfd_create("power-chunk", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1 || seal_memfd_seal(fd) == -1))
+		fatal_f("memfd");
+	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
+		fatalx_f("buf_new");
+	if (buf_put_u32(b, idx) != 0 || buf_put_u32(b, chunk) != 0 ||
+	    buf_put_u64(b, len) != 0)
+		fatalx_f("buf");
+	proc_send(peer, PROTO_KEY_CHUNK, peerid, fd, b);
 	buf_free(b);
 }
 
@@ -368,8 +467,9 @@ key_dispatch_peer(struct proc_peer *peer, struct proto_msg *msg)
 	}
 	proc_peer_close(&key_infer);
 	proc_peer_open(&key_infer, key_base, fd, PROC_INFERD,
-	    PROTO_MAX_CTL_FRAME, NULL, 0, key_infer_handlers,
-	    key_lost_infer, NULL);
+	    PROTO_MAX_CTL_FRAME, key_infer_perms,
+	    sizeof(key_infer_perms) / sizeof(key_infer_perms[0]),
+	    key_infer_handlers, key_lost_infer, NULL);
 	log_debug("channel to inferd open");
 	/* A new inferd: everything checked so far, again. */
 	for (i = 0; i < key_next; i++)

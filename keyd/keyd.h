@@ -26,8 +26,11 @@
 #define KEY_PROGRESS_MIN_BYTES	(64ULL << 20)	/* log progress above */
 #define KEY_CACHE_MAX_RECORDS	1024	/* HashCache entries kept */
 #define KEY_REASON_LEN		256
+/* Chunks a KEY_MODEL_STREAM can list in one 64 KiB control frame. */
+#define KEY_STREAM_MAX_CHUNKS	3072
 
 struct config;
+struct seal_header;
 struct stat;
 
 enum key_model_state {
@@ -44,6 +47,9 @@ struct key_model {
 	int			 km_fd;		/* the file, -1 if unopened */
 	int			 km_memfd;	/* .enc: sealed plaintext */
 	int			 km_enc;	/* file starts with SEAL_MAGIC */
+	int			 km_stream;	/* .enc served chunk by chunk */
+	struct seal_header	*km_sh;		/* streaming: the checked header */
+	u_char			*km_key;	/* streaming: its key (key page) */
 	u_char			*km_sig;	/* <path>.sig contents */
 	size_t			 km_siglen;
 	int			 km_sigerr;	/* errno opening .sig, 0 ok */
@@ -62,6 +68,8 @@ void	key_model_open(struct key_model *, const char *name,
 	    const char *path, const char *want);
 void	key_model_verify(struct key_model *, const char *pub, size_t publen);
 void	key_model_close(struct key_model *);
+int	key_model_chunk(struct key_model *, uint32_t, int *fdp, char *,
+	    size_t);
 void	key_hex(const u_char *, size_t, char *, size_t);
 
 /* key-store.c */

@@ -57,6 +57,9 @@
  * are dropped from our mapping (MADV_DONTNEED; the page cache keeps
  * them) as soon as the layer is done and the next one is asked for
  * ahead (MADV_WILLNEED); the classifier goes in chunks the same way.
+ * With a layer source (cp_fetch) instead, the callback brings each
+ * layer in before it is used and takes it away after; the rest of the
+ * model stays where it is and nothing is advised.
  */
 
 #define FWD_ATT_CHUNK	16		/* query rows per attention product */
@@ -77,6 +80,8 @@ struct model_ctx {
 	uint32_t		 c_n_batch;
 	uint32_t		 c_n_threads;
 	int			 c_stream;
+	model_fetch_cb		 c_fetch;	/* layer source, or NULL */
+	void			*c_fetch_arg;
 	int			 c_timing;
 	struct model_stats	 c_stats;
 
@@ -150,8 +155,9 @@ static int	fwd_check(const struct model_ctx *, const int32_t *, size_t,
 		    char *, size_t);
 static void	fwd_output(struct model_ctx *, const float *, uint32_t,
 		    float *);
-static void	fwd_pass(struct model_ctx *, const int32_t *, uint32_t,
-		    float *, int);
+static int	fwd_fetch(struct model_ctx *, uint32_t, int);
+static int	fwd_pass(struct model_ctx *, const int32_t *, uint32_t,
+		    float *, int, uint32_t *);
 static uint32_t	fwd_n_ctx(const struct model *,
 		    const struct model_ctx_params *, char *, size_t, int *);
 
@@ -295,7 +301,10 @@ model_ctx_new(const struct model *m, const struct model_ctx_params *cpin,
 	c->c_n_threads = cpin->cp_n_threads == 0 ? 1 : cpin->cp_n_threads;
 	c->c_n_batch = cpin->cp_n_batch == 0 ? MODEL_DEFAULT_BATCH :
 	    cpin->cp_n_batch;
-	c->c_stream = cpin->cp_stream != 0;
+	/* A layer source owns the layers' memory: never advise it. */
+	c->c_fetch = cpin->cp_fetch;
+	c->c_fetch_arg = cpin->cp_fetch_arg;
+	c->c_stream = cpin->cp_stream != 0 && c->c_fetch == NULL;
 	if ((c->c_n_ctx = fwd_n_ctx(m, cpin, err, errlen, &r)) == 0)
 		goto fail;
 	if (c->c_n_batch > c->c_n_ctx)
@@ -463,7 +472,7 @@ fwd_check(const struct model_ctx *c, const int32_t *tokens, size_t n,
 int
 model_ctx_streaming(const struct model_ctx *c)
 {
-	return c->c_stream;
+	return c->c_stream || c->c_fetch != NULL;
 }
 
 void
@@ -931,14 +940,27 @@ fwd_output(struct model_ctx *c, const float *xn, uint32_t nb, float *out)
 	}
 }
 
+/* The layer source, timed as streaming; 0 or -1. */
+static int
+fwd_fetch(struct model_ctx *c, uint32_t il, int acquire)
+{
+	uint64_t	t0 = c->c_timing ? fwd_now() : 0;
+	int		r;
+
+	r = c->c_fetch(c->c_fetch_arg, il, acquire);
+	fwd_time(c, MODEL_STAGE_OTHER, &t0);
+	return r == 0 ? 0 : -1;
+}
+
 /*
  * One pass of nb tokens at positions n_past ...; logits of every token
  * into all (n_vocab per row) when all is not NULL, else of the last one
- * into c_logits when want_last.
+ * into c_logits when want_last.  -1 (nothing advanced) if the layer
+ * source failed; *failed is the layer.
  */
-static void
+static int
 fwd_pass(struct model_ctx *c, const int32_t *tokens, uint32_t nb,
-    float *all, int want_last)
+    float *all, int want_last, uint32_t *failed)
 {
 	const struct model		*m = c->c_model;
 	const struct model_hparams	*hp = &m->m_hp;
@@ -968,7 +990,13 @@ fwd_pass(struct model_ctx *c, const int32_t *tokens, uint32_t nb,
 			fwd_advise(s->s_start, s->s_len,
 			    MADV_WILLNEED);
 		}
+		if (c->c_fetch != NULL && fwd_fetch(c, il, 1) != 0) {
+			*failed = il;
+			return -1;
+		}
 		fwd_layer(c, il);
+		if (c->c_fetch != NULL)
+			(void)fwd_fetch(c, il, 0);
 		if (c->c_stream) {
 			t0 = c->c_timing ? fwd_now() : 0;
 			s = &c->c_spans[il];
@@ -995,13 +1023,14 @@ fwd_pass(struct model_ctx *c, const int32_t *tokens, uint32_t nb,
 	c->c_n_past += nb;
 	c->c_stats.ms_tokens += nb;
 	c->c_stats.ms_passes++;
+	return 0;
 }
 
 int
 model_eval(struct model_ctx *c, const int32_t *tokens, size_t n, float *all,
     char *err, size_t errlen)
 {
-	uint32_t	 n_vocab = c->c_model->m_hp.hp_n_vocab, nb;
+	uint32_t	 n_vocab = c->c_model->m_hp.hp_n_vocab, nb, il;
 	size_t		 i;
 	int		 r;
 
@@ -1009,8 +1038,11 @@ model_eval(struct model_ctx *c, const int32_t *tokens, size_t n, float *all,
 		return r;
 	for (i = 0; i < n; i += nb) {
 		nb = n - i < c->c_n_batch ? (uint32_t)(n - i) : c->c_n_batch;
-		fwd_pass(c, tokens + i, nb,
-		    all != NULL ? all + i * n_vocab : NULL, i + nb == n);
+		if (fwd_pass(c, tokens + i, nb,
+		    all != NULL ? all + i * n_vocab : NULL, i + nb == n,
+		    &il) != 0)
+			return pwr_errf(err, errlen, PWR_ERR_NOT_FOUND,
+			    "the weights of layer %u are not available", il);
 	}
 	if (all != NULL)
 		memcpy(c->c_logits, all + (n - 1) * n_vocab,
@@ -1051,7 +1083,7 @@ model_embed(struct model_ctx *c, const int32_t *tokens, size_t n, float *out,
     char *err, size_t errlen)
 {
 	const struct model_hparams	*hp = &c->c_model->m_hp;
-	uint32_t			 nb, i, ne = hp->hp_n_embd;
+	uint32_t			 nb, i, il, ne = hp->hp_n_embd;
 	double				 ss = 0;
 	size_t				 k;
 	float				 scale;
@@ -1064,7 +1096,12 @@ model_embed(struct model_ctx *c, const int32_t *tokens, size_t n, float *out,
 	c->c_pooled = out;
 	for (k = 0; k < n; k += nb) {
 		nb = n - k < c->c_n_batch ? (uint32_t)(n - k) : c->c_n_batch;
-		fwd_pass(c, tokens + k, nb, NULL, 0);
+		if (fwd_pass(c, tokens + k, nb, NULL, 0, &il) != 0) {
+			c->c_pooled = NULL;
+			model_ctx_reset(c);
+			return pwr_errf(err, errlen, PWR_ERR_NOT_FOUND,
+			    "the weights of layer %u are not available", il);
+		}
 	}
 	c->c_pooled = NULL;
 	model_ctx_reset(c);

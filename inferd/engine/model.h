@@ -108,6 +108,16 @@ const char *model_arch_name(const struct model *);
 #define MODEL_STREAM_MIN_UNIT	(1U << 20)	/* classifier chunk floor */
 #define MODEL_MAX_BATCH		4096
 
+/*
+ * A layer source: cp_fetch(arg, il, 1) before layer il's weights are
+ * read, cp_fetch(arg, il, 0) once the pass is done with them.  The
+ * callback puts the bytes in place and takes them away (the engine then
+ * neither reads nor advises that memory outside the two calls); 0, or
+ * -1 and the pass fails.  It replaces cp_stream.  NULL: the weights are
+ * always there.
+ */
+typedef int (*model_fetch_cb)(void *arg, uint32_t layer, int acquire);
+
 struct model_ctx_params {
 	uint32_t	 cp_n_ctx;		/* 0: the model's */
 	uint64_t	 cp_mem_budget;		/* KV bytes; 0: no limit */
@@ -115,6 +125,8 @@ struct model_ctx_params {
 	uint32_t	 cp_n_threads;		/* 0: 1 */
 	uint32_t	 cp_n_batch;		/* prompt tokens per pass */
 	int		 cp_stream;		/* release weights per layer */
+	model_fetch_cb	 cp_fetch;		/* layer source, or NULL */
+	void		*cp_fetch_arg;
 };
 
 /* Where a context spends its time (model_ctx_stats). */
@@ -149,7 +161,9 @@ void	 model_ctx_reset(struct model_ctx *);
  * of the last one are left in model_ctx_logits(); if all is not NULL,
  * every token's n_vocab logits are written there, row after row.
  * PWR_ERR_RANGE (with err) if the context would overflow or a token id
- * is out of range; nothing is evaluated then.
+ * is out of range; nothing is evaluated then.  PWR_ERR_NOT_FOUND (with
+ * err) if cp_fetch failed: the sequence is left where it was, but the
+ * KV cache of the positions tried may hold junk until overwritten.
  */
 int	 model_eval(struct model_ctx *, const int32_t *tokens, size_t n,
 	    float *all, char *err, size_t errlen);

@@ -666,6 +666,144 @@ test_identical_variants(void)
 	free(got);
 }
 
+/*
+ * A layer source over a copy of the model whose layers are zeros but
+ * while the pass uses them: acquire copies a layer in from the file,
+ * release zeros it again.  fail_at makes that layer unavailable.
+ */
+struct tm_source {
+	const struct model	*ts_model;	/* bound to ts_live */
+	const u_char		*ts_file;
+	u_char			*ts_live;
+	uint32_t		 ts_fail_at;
+	uint32_t		 ts_in;		/* acquired, not released */
+	size_t			 ts_acquired;
+	size_t			 ts_released;
+	int			 ts_bad;	/* out of order */
+};
+
+static int
+tm_source_cb(void *arg, uint32_t il, int acquire)
+{
+	struct tm_source	*ts = arg;
+	const void		*start;
+	size_t			 len, off;
+
+	model_layer_extent(ts->ts_model, il, &start, &len);
+	off = (size_t)((const u_char *)start - ts->ts_live);
+	if (acquire) {
+		if (il == ts->ts_fail_at)
+			return -1;
+		if (ts->ts_in != UINT32_MAX)
+			ts->ts_bad = 1;
+		memcpy(ts->ts_live + off, ts->ts_file + off, len);
+		ts->ts_in = il;
+		ts->ts_acquired++;
+	} else {
+		if (ts->ts_in != il)
+			ts->ts_bad = 1;
+		memset(ts->ts_live + off, 0, len);
+		ts->ts_in = UINT32_MAX;
+		ts->ts_released++;
+	}
+	return 0;
+}
+
+static void
+tm_source_model(const char *rel)
+{
+	struct model_ctx_params	 cp;
+	struct model_ctx	*ctx;
+	struct tm_source	 ts;
+	struct tm_loaded	 tl;
+	struct gguf		*g;
+	struct model		*m;
+	struct stat		 st;
+	const void		*start;
+	float			*ref, *got;
+	int32_t			 ids[32];
+	char			 err[256], *path = tm_path(rel);
+	u_char			*file = NULL, *live = NULL;
+	size_t			 len, j;
+	uint32_t		 il;
+	int			 fd = -1;
+
+	CU_ASSERT_FATAL(path != NULL && (fd = open(path, O_RDONLY)) != -1);
+	free(path);
+	CU_ASSERT_FATAL(fstat(fd, &st) == 0);
+	CU_ASSERT_FATAL((file = malloc(st.st_size)) != NULL &&
+	    (live = malloc(st.st_size)) != NULL);
+	CU_ASSERT_FATAL(read(fd, file, st.st_size) == st.st_size);
+	close(fd);
+	memcpy(live, file, st.st_size);
+	for (j = 0; j < 32; j++)
+		ids[j] = (int32_t)(j == 0 ? 1 : (j * 37 + 11) % TM_VOCAB);
+	ref = calloc(32, TM_VOCAB * sizeof(float));
+	got = calloc(32, TM_VOCAB * sizeof(float));
+	CU_ASSERT_FATAL(ref != NULL && got != NULL);
+	CU_ASSERT_FATAL(tm_load(rel, &tl, err, sizeof(err)) == 0);
+	tm_variant(tl.tl_model, ids, 1, 7, 0, ref);
+	tm_unload(&tl);
+
+	CU_ASSERT_FATAL(gguf_open_mem(live, st.st_size, &g, err,
+	    sizeof(err)) == 0);
+	CU_ASSERT_FATAL(model_load(g, &m, err, sizeof(err)) == 0);
+	for (il = 0; il < m->m_hp.hp_n_layer; il++) {
+		model_layer_extent(m, il, &start, &len);
+		memset((u_char *)start, 0, len);
+	}
+	memset(&ts, 0, sizeof(ts));
+	ts.ts_model = m;
+	ts.ts_file = file;
+	ts.ts_live = live;
+	ts.ts_fail_at = UINT32_MAX;
+	ts.ts_in = UINT32_MAX;
+	model_ctx_defaults(&cp);
+	cp.cp_n_batch = 7;
+	cp.cp_stream = 1;	/* ignored: the source owns the layers */
+	cp.cp_fetch = tm_source_cb;
+	cp.cp_fetch_arg = &ts;
+	CU_ASSERT_FATAL(model_ctx_new(m, &cp, &ctx, err, sizeof(err)) == 0);
+	CU_ASSERT(model_ctx_streaming(ctx));
+	CU_ASSERT_FATAL(model_eval(ctx, ids, 24, got, err, sizeof(err)) == 0);
+	for (j = 24; j < 32; j++) {
+		CU_ASSERT_FATAL(model_eval(ctx, &ids[j], 1, NULL, err,
+		    sizeof(err)) == 0);
+		memcpy(got + j * TM_VOCAB, model_ctx_logits(ctx),
+		    TM_VOCAB * sizeof(float));
+	}
+	CU_ASSERT(memcmp(ref, got, 32 * TM_VOCAB * sizeof(float)) == 0);
+	/* 4 passes of 7 prompt tokens (24 = 7+7+7+3), then 8 of one. */
+	CU_ASSERT(ts.ts_acquired == (size_t)12 * m->m_hp.hp_n_layer);
+	CU_ASSERT(ts.ts_released == ts.ts_acquired);
+	CU_ASSERT(!ts.ts_bad);
+
+	/* A layer that cannot be had fails the pass and advances nothing. */
+	ts.ts_fail_at = m->m_hp.hp_n_layer - 1;
+	CU_ASSERT(model_eval(ctx, ids, 2, NULL, err, sizeof(err)) ==
+	    PWR_ERR_NOT_FOUND);
+	CU_ASSERT(strstr(err, "layer") != NULL);
+	CU_ASSERT(model_ctx_n_past(ctx) == 32);
+	CU_ASSERT(model_embed(ctx, ids, 2, got, err, sizeof(err)) ==
+	    PWR_ERR_NOT_FOUND);
+	CU_ASSERT(!ts.ts_bad);
+	model_ctx_free(ctx);
+	model_free(m);
+	gguf_close(g);
+	free(file);
+	free(live);
+	free(ref);
+	free(got);
+}
+
+/* A layer source (cp_fetch) changes no bit of the logits. */
+static void
+test_layer_source(void)
+{
+	tm_source_model("golden/tiny/models/tiny-llama-Q8_0.gguf");
+	tm_source_model("golden/tiny/models/tiny-qwen2-Q6_K.gguf");
+}
+
 /* The context is the smallest of model, request and memory budget. */
 static void
 test_context_limits(void)
@@ -872,6 +1010,8 @@ model_suite(void)
 		    test_identical_variants },
 		{ "truncated sequences and embeddings",
 		    test_truncate_embed },
+		{ "a layer source gives the same bits; its failure fails",
+		    test_layer_source },
 	};
 	CU_pSuite	s;
 	size_t		i;
