@@ -20,6 +20,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,9 +53,16 @@ static int	tdx_parse_qe_report(struct tdx_quote *);
 static int	tdx_parse_qe_cert(const u_char *, size_t, struct tdx_quote *);
 static int	tdx_parse_sigdata(const u_char *, size_t, struct tdx_quote *);
 static int	tdx_all_zero(const u_char *, size_t);
-static int	tdx_fmspc_entry(const ASN1_TYPE *, const ASN1_OBJECT *,
-		    u_char [TDX_FMSPC_LEN]);
+static STACK_OF(ASN1_TYPE) *tdx_seq(const ASN1_TYPE *);
+static int	tdx_pair(const ASN1_TYPE *, char *, size_t, const ASN1_TYPE **,
+		    STACK_OF(ASN1_TYPE) **);
+static X509	*tdx_pck_cert(const struct tdx_quote *);
+static STACK_OF(ASN1_TYPE) *tdx_sgx_ext(X509 *);
 static int	tdx_fmspc_ext(X509 *, u_char [TDX_FMSPC_LEN]);
+static int	tdx_tcb_component(const ASN1_TYPE *, struct tdx_pck_tcb *,
+		    uint32_t *);
+static int	tdx_tcb_ext(X509 *, struct tdx_pck_tcb *);
+static int	tdx_status_is(const char *, const char *const *);
 
 /* Borrow len bytes from the front of b (a view of the caller's quote). */
 static int
@@ -277,89 +285,301 @@ tdx_quote_parse(const u_char *p, size_t len, struct tdx_quote *tq)
 	return r;
 }
 
-/* One SEQUENCE { OID, value } of the SGX extension: the FMSPC? */
-static int
-tdx_fmspc_entry(const ASN1_TYPE *t, const ASN1_OBJECT *want,
-    u_char fmspc[TDX_FMSPC_LEN])
+/*
+ * Intel's SGX extension is a SEQUENCE of SEQUENCE { OID, value }, and
+ * its TCB member's value is another such SEQUENCE.
+ */
+static STACK_OF(ASN1_TYPE) *
+tdx_seq(const ASN1_TYPE *t)
 {
-	STACK_OF(ASN1_TYPE)	*pair;
-	const ASN1_TYPE		*k, *val;
-	const u_char		*p;
-	int			 r = PWR_ERR_NOT_FOUND;
+	const u_char	*p;
 
-	if (ASN1_TYPE_get(t) != V_ASN1_SEQUENCE)
-		return r;
+	if (t == NULL || ASN1_TYPE_get(t) != V_ASN1_SEQUENCE)
+		return NULL;
 	p = ASN1_STRING_get0_data(t->value.sequence);
-	if ((pair = d2i_ASN1_SEQUENCE_ANY(NULL, &p,
-	    ASN1_STRING_length(t->value.sequence))) == NULL)
-		return r;
-	if (sk_ASN1_TYPE_num(pair) == 2 &&
-	    (k = sk_ASN1_TYPE_value(pair, 0)) != NULL &&
-	    ASN1_TYPE_get(k) == V_ASN1_OBJECT &&
-	    OBJ_cmp(k->value.object, want) == 0 &&
-	    (val = sk_ASN1_TYPE_value(pair, 1)) != NULL &&
-	    ASN1_TYPE_get(val) == V_ASN1_OCTET_STRING &&
-	    ASN1_STRING_length(val->value.octet_string) == TDX_FMSPC_LEN) {
-		memcpy(fmspc, ASN1_STRING_get0_data(val->value.octet_string),
-		    TDX_FMSPC_LEN);
-		r = 0;
-	}
-	sk_ASN1_TYPE_pop_free(pair, ASN1_TYPE_free);
-	return r;
+	return d2i_ASN1_SEQUENCE_ANY(NULL, &p,
+	    ASN1_STRING_length(t->value.sequence));
 }
 
-/* The SGX extension is a SEQUENCE of SEQUENCE { OID, value }. */
+/* One SEQUENCE { OID, value }: the OID as text and the value. */
+static int
+tdx_pair(const ASN1_TYPE *t, char *oid, size_t oidlen, const ASN1_TYPE **valp,
+    STACK_OF(ASN1_TYPE) **pairp)
+{
+	STACK_OF(ASN1_TYPE)	*pair;
+	const ASN1_TYPE		*k;
+	int			 n;
+
+	*valp = NULL;
+	*pairp = NULL;
+	if ((pair = tdx_seq(t)) == NULL)
+		return PWR_ERR_INVALID_FORMAT;
+	if (sk_ASN1_TYPE_num(pair) != 2 ||
+	    (k = sk_ASN1_TYPE_value(pair, 0)) == NULL ||
+	    ASN1_TYPE_get(k) != V_ASN1_OBJECT || oidlen > INT_MAX ||
+	    (n = OBJ_obj2txt(oid, (int)oidlen, k->value.object, 1)) <= 0 ||
+	    (size_t)n >= oidlen) {
+		sk_ASN1_TYPE_pop_free(pair, ASN1_TYPE_free);
+		return PWR_ERR_INVALID_FORMAT;
+	}
+	*valp = sk_ASN1_TYPE_value(pair, 1);
+	*pairp = pair;
+	return 0;
+}
+
+/* The first certificate of the quote's PEM chain. */
+static X509 *
+tdx_pck_cert(const struct tdx_quote *tq)
+{
+	BIO	*bio;
+	X509	*pck;
+
+	if (tq->tq_inner_type != TDX_CERT_PCK_CHAIN || tq->tq_inner == NULL ||
+	    tq->tq_inner_len > INT_MAX)
+		return NULL;
+	if ((bio = BIO_new_mem_buf(tq->tq_inner, (int)tq->tq_inner_len)) ==
+	    NULL)
+		return NULL;
+	pck = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	ERR_clear_error();
+	BIO_free(bio);
+	return pck;
+}
+
+static STACK_OF(ASN1_TYPE) *
+tdx_sgx_ext(X509 *pck)
+{
+	ASN1_OBJECT		*oid;
+	ASN1_OCTET_STRING	*data;
+	const u_char		*p;
+	int			 idx;
+
+	if ((oid = OBJ_txt2obj(TDX_OID_SGX_EXT, 1)) == NULL)
+		return NULL;
+	idx = X509_get_ext_by_OBJ(pck, oid, -1);
+	ASN1_OBJECT_free(oid);
+	if (idx < 0)
+		return NULL;
+	data = X509_EXTENSION_get_data(X509_get_ext(pck, idx));
+	p = ASN1_STRING_get0_data(data);
+	return d2i_ASN1_SEQUENCE_ANY(NULL, &p, ASN1_STRING_length(data));
+}
+
 static int
 tdx_fmspc_ext(X509 *pck, u_char fmspc[TDX_FMSPC_LEN])
 {
-	ASN1_OBJECT		*ext_oid, *fmspc_oid;
-	ASN1_OCTET_STRING	*data;
-	STACK_OF(ASN1_TYPE)	*seq = NULL;
-	const u_char		*p;
-	int			 i, idx, r = PWR_ERR_INVALID_FORMAT;
+	STACK_OF(ASN1_TYPE)	*seq, *pair;
+	const ASN1_TYPE		*val;
+	char			 oid[64];
+	int			 i, r = PWR_ERR_INVALID_FORMAT;
 
-	ext_oid = OBJ_txt2obj(TDX_OID_SGX_EXT, 1);
-	fmspc_oid = OBJ_txt2obj(TDX_OID_FMSPC, 1);
-	if (ext_oid == NULL || fmspc_oid == NULL ||
-	    (idx = X509_get_ext_by_OBJ(pck, ext_oid, -1)) < 0)
-		goto out;
-	data = X509_EXTENSION_get_data(X509_get_ext(pck, idx));
-	p = ASN1_STRING_get0_data(data);
-	if ((seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p,
-	    ASN1_STRING_length(data))) == NULL)
-		goto out;
-	for (i = 0; i < sk_ASN1_TYPE_num(seq); i++) {
-		if (tdx_fmspc_entry(sk_ASN1_TYPE_value(seq, i), fmspc_oid,
-		    fmspc) == 0) {
+	if ((seq = tdx_sgx_ext(pck)) == NULL)
+		return r;
+	for (i = 0; r != 0 && i < sk_ASN1_TYPE_num(seq); i++) {
+		if (tdx_pair(sk_ASN1_TYPE_value(seq, i), oid, sizeof(oid),
+		    &val, &pair) != 0)
+			continue;
+		if (strcmp(oid, TDX_OID_FMSPC) == 0 &&
+		    ASN1_TYPE_get(val) == V_ASN1_OCTET_STRING &&
+		    ASN1_STRING_length(val->value.octet_string) ==
+		    TDX_FMSPC_LEN) {
+			memcpy(fmspc, ASN1_STRING_get0_data(
+			    val->value.octet_string), TDX_FMSPC_LEN);
 			r = 0;
-			break;
 		}
+		sk_ASN1_TYPE_pop_free(pair, ASN1_TYPE_free);
 	}
- out:
 	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
-	ASN1_OBJECT_free(ext_oid);
-	ASN1_OBJECT_free(fmspc_oid);
 	return r;
 }
 
 int
 tdx_quote_fmspc(const struct tdx_quote *tq, u_char fmspc[TDX_FMSPC_LEN])
 {
-	BIO	*bio;
-	X509	*pck = NULL;
-	int	 r = PWR_ERR_INVALID_FORMAT;
+	X509	*pck;
+	int	 r;
 
 	memset(fmspc, 0, TDX_FMSPC_LEN);
-	if (tq->tq_inner_type != TDX_CERT_PCK_CHAIN || tq->tq_inner == NULL ||
-	    tq->tq_inner_len > INT_MAX)
-		return r;
-	if ((bio = BIO_new_mem_buf(tq->tq_inner, (int)tq->tq_inner_len)) ==
-	    NULL)
-		return PWR_ERR_ALLOC_FAIL;
-	if ((pck = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
-		r = tdx_fmspc_ext(pck, fmspc);
-	ERR_clear_error();
+	if ((pck = tdx_pck_cert(tq)) == NULL)
+		return PWR_ERR_INVALID_FORMAT;
+	r = tdx_fmspc_ext(pck, fmspc);
 	X509_free(pck);
-	BIO_free(bio);
 	return r;
+}
+
+/*
+ * One member of the TCB SEQUENCE: arc 1..16 a component (0..255), arc
+ * 17 the PCESVN (0..65535); *seen gets the arc's bit.  The CPUSVN (arc
+ * 18) repeats the components as one string and is not needed.
+ */
+static int
+tdx_tcb_component(const ASN1_TYPE *t, struct tdx_pck_tcb *tp, uint32_t *seen)
+{
+	STACK_OF(ASN1_TYPE)	*pair;
+	const ASN1_TYPE		*val;
+	const char		*errstr;
+	char			 oid[64];
+	size_t			 plen = strlen(TDX_OID_TCB);
+	int64_t			 v;
+	long long		 arc;
+	int			 r = PWR_ERR_INVALID_FORMAT;
+
+	if (tdx_pair(t, oid, sizeof(oid), &val, &pair) != 0)
+		return r;
+	if (strncmp(oid, TDX_OID_TCB, plen) != 0 || oid[plen] != '.')
+		goto out;
+	arc = strtonum(oid + plen + 1, 1, 64, &errstr);
+	if (errstr != NULL || arc > TDX_TCB_PCESVN_ARC) {
+		r = 0;			/* another member: not ours */
+		goto out;
+	}
+	if (ASN1_TYPE_get(val) != V_ASN1_INTEGER ||
+	    ASN1_INTEGER_get_int64(&v, val->value.integer) != 1 || v < 0 ||
+	    v > (arc == TDX_TCB_PCESVN_ARC ? UINT16_MAX : UINT8_MAX) ||
+	    (*seen & (1U << arc)) != 0)
+		goto out;
+	*seen |= 1U << arc;
+	if (arc == TDX_TCB_PCESVN_ARC)
+		tp->tp_pcesvn = (uint16_t)v;
+	else
+		tp->tp_sgx[arc - 1] = (u_char)v;
+	r = 0;
+ out:
+	sk_ASN1_TYPE_pop_free(pair, ASN1_TYPE_free);
+	return r;
+}
+
+static int
+tdx_tcb_ext(X509 *pck, struct tdx_pck_tcb *tp)
+{
+	STACK_OF(ASN1_TYPE)	*seq, *pair, *tcb = NULL;
+	const ASN1_TYPE		*val;
+	char			 oid[64];
+	uint32_t		 seen = 0;
+	int			 i, r = PWR_ERR_INVALID_FORMAT;
+
+	if ((seq = tdx_sgx_ext(pck)) == NULL)
+		return r;
+	for (i = 0; tcb == NULL && i < sk_ASN1_TYPE_num(seq); i++) {
+		if (tdx_pair(sk_ASN1_TYPE_value(seq, i), oid, sizeof(oid),
+		    &val, &pair) != 0)
+			continue;
+		if (strcmp(oid, TDX_OID_TCB) == 0)
+			tcb = tdx_seq(val);
+		sk_ASN1_TYPE_pop_free(pair, ASN1_TYPE_free);
+	}
+	for (i = 0; tcb != NULL && i < sk_ASN1_TYPE_num(tcb); i++)
+		if (tdx_tcb_component(sk_ASN1_TYPE_value(tcb, i), tp,
+		    &seen) != 0)
+			goto out;
+	/* Every one of arcs 1 to 17, exactly once. */
+	if (seen == ((1U << (TDX_TCB_PCESVN_ARC + 1)) - 2))
+		r = 0;
+ out:
+	sk_ASN1_TYPE_pop_free(tcb, ASN1_TYPE_free);
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return r;
+}
+
+int
+tdx_quote_pck_tcb(const struct tdx_quote *tq, struct tdx_pck_tcb *tp)
+{
+	X509	*pck;
+	int	 r;
+
+	memset(tp, 0, sizeof(*tp));
+	if ((pck = tdx_pck_cert(tq)) == NULL)
+		return PWR_ERR_INVALID_FORMAT;
+	if ((r = tdx_tcb_ext(pck, tp)) != 0)
+		memset(tp, 0, sizeof(*tp));
+	X509_free(pck);
+	return r;
+}
+
+int
+tdx_tcb_match(const struct tdx_tcb_level *tl, size_t n,
+    const struct tdx_pck_tcb *tp, const u_char svn[TDX_TCB_SVNS])
+{
+	size_t	i, j, first;
+
+	first = svn[1] > 0 ? 2 : 0;
+	for (i = 0; i < n && i < INT_MAX; i++) {
+		if (tl[i].tl_pcesvn > tp->tp_pcesvn)
+			continue;
+		for (j = 0; j < TDX_TCB_SVNS; j++)
+			if (tl[i].tl_sgx[j] > tp->tp_sgx[j])
+				break;
+		if (j < TDX_TCB_SVNS)
+			continue;
+		for (j = first; j < TDX_TCB_SVNS; j++)
+			if (tl[i].tl_tdx[j] > svn[j])
+				break;
+		if (j == TDX_TCB_SVNS)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+tdx_tcb_module_id(const u_char svn[TDX_TCB_SVNS], char *id, size_t idlen)
+{
+	int	n;
+
+	if (idlen > 0)
+		id[0] = '\0';
+	if (svn[1] == 0)
+		return 0;
+	n = snprintf(id, idlen, "TDX_%02X", svn[1]);
+	if (n < 0 || (size_t)n >= idlen)
+		return PWR_ERR_NO_BUFFER_SPACE;
+	return 1;
+}
+
+static int
+tdx_status_is(const char *s, const char *const *set)
+{
+	for (; *set != NULL; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
+/* Intel's QVL: an out-of-date module makes the whole TCB out of date. */
+const char *
+tdx_tcb_converge(const char *level, const char *module)
+{
+	static const char *const plain[] = { "UpToDate",
+	    "SWHardeningNeeded", NULL };
+	static const char *const config[] = { "ConfigurationNeeded",
+	    "ConfigurationAndSWHardeningNeeded", NULL };
+
+	if (module == NULL || strcmp(module, "OutOfDate") != 0)
+		return level;
+	if (tdx_status_is(level, plain))
+		return "OutOfDate";
+	if (tdx_status_is(level, config))
+		return "OutOfDateConfigurationNeeded";
+	return level;
+}
+
+/*
+ * A TD launched on an out-of-date TCB, on a platform whose TCB has
+ * since been brought up to date underneath it (TD preserving module
+ * update): relaunching it is what fixes it.
+ */
+const char *
+tdx_tcb_relaunch(const char *launch, const char *current)
+{
+	static const char *const stale[] = { "OutOfDate",
+	    "OutOfDateConfigurationNeeded", NULL };
+	static const char *const config[] = { "ConfigurationNeeded",
+	    "ConfigurationAndSWHardeningNeeded", NULL };
+
+	if (current == NULL || !tdx_status_is(launch, stale) ||
+	    tdx_status_is(current, stale) || strcmp(current, "Revoked") == 0)
+		return launch;
+	if (strcmp(launch, "OutOfDateConfigurationNeeded") == 0 ||
+	    tdx_status_is(current, config))
+		return "TDRelaunchAdvisedConfigurationNeeded";
+	return "TDRelaunchAdvised";
 }

@@ -46,6 +46,10 @@
 #define TDX_OID_SGX_EXT		"1.2.840.113741.1.13.1"
 #define TDX_OID_FMSPC		"1.2.840.113741.1.13.1.4"
 #define TDX_FMSPC_LEN		6
+/* Its TCB member: components .1 to .16, then the PCESVN as .17. */
+#define TDX_OID_TCB		"1.2.840.113741.1.13.1.2"
+#define TDX_TCB_SVNS		16
+#define TDX_TCB_PCESVN_ARC	17
 
 struct tdx_quote {
 	/* Header. */
@@ -121,5 +125,52 @@ int	tdx_quote_parse(const u_char *, size_t, struct tdx_quote *);
  * selected by.  0 or PWR_ERR_INVALID_FORMAT.  Nothing is verified here.
  */
 int	tdx_quote_fmspc(const struct tdx_quote *, u_char [TDX_FMSPC_LEN]);
+
+/* The platform's TCB as its PCK certificate states it. */
+struct tdx_pck_tcb {
+	u_char		tp_sgx[TDX_TCB_SVNS];	/* SGX TCB components */
+	uint16_t	tp_pcesvn;
+};
+
+/* One of Intel's TDX TCB levels (TCB info "tcbLevels"), minus status. */
+struct tdx_tcb_level {
+	u_char		tl_sgx[TDX_TCB_SVNS];	/* sgxtcbcomponents */
+	uint16_t	tl_pcesvn;
+	u_char		tl_tdx[TDX_TCB_SVNS];	/* tdxtcbcomponents */
+};
+
+/*
+ * The TCB components and PCESVN of the quote's PCK certificate.  0 or
+ * PWR_ERR_INVALID_FORMAT (no chain, no extension, a component missing,
+ * repeated or out of range).  Nothing is verified here.
+ */
+int	tdx_quote_pck_tcb(const struct tdx_quote *, struct tdx_pck_tcb *);
+
+/*
+ * Intel's TDX TCB level matching: the index of the first of n levels
+ * (Intel lists them newest first) that the platform reaches in every
+ * SGX component, the PCESVN and every TDX component of tee_tcb_svn, or
+ * -1.  When tee_tcb_svn[1] (the TDX module's major version) is not
+ * zero, components 0 and 1 are the module's and are left to
+ * tdx_tcb_module_id().
+ */
+int	tdx_tcb_match(const struct tdx_tcb_level *, size_t,
+	    const struct tdx_pck_tcb *, const u_char [TDX_TCB_SVNS]);
+
+/*
+ * The id of the TDX module identity that grades tee_tcb_svn[0], as
+ * Intel names it ("TDX_01"), or 0 when tee_tcb_svn[1] is zero and the
+ * level alone grades the module.
+ */
+int	tdx_tcb_module_id(const u_char [TDX_TCB_SVNS], char *, size_t);
+
+/*
+ * Intel's status arithmetic: a TCB level's status lowered by an
+ * out-of-date TDX module, and the TD relaunch advice of a TDX 1.5 TD
+ * whose launch TCB (TEE_TCB_SVN) is out of date while the one it runs
+ * on now (TEE_TCB_SVN2) is not.  Static strings.
+ */
+const char *tdx_tcb_converge(const char *level, const char *module);
+const char *tdx_tcb_relaunch(const char *launch, const char *current);
 
 #endif /* POWER_TDX_H */

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "err.h"
 #include "verify.h"
@@ -44,12 +45,26 @@ static void	pv_min_tcb(const char *, int [4]);
 static int	pv_num(const char *, const char *, long long, long long);
 static void	pv_args(int, char **, struct verify_opts *);
 static void	pv_check_certs(const struct verify_opts *);
+static void	pv_allow_tcb(const char *, struct verify_opts *);
+static void	pv_check_crls(const struct verify_opts *);
+
+/*
+ * Intel's TCB statuses that --allow-tcb-status may let pass; Revoked
+ * is never one of them.
+ */
+static const char *const pv_tcb_statuses[] = {
+	"SWHardeningNeeded", "ConfigurationNeeded",
+	"ConfigurationAndSWHardeningNeeded", "OutOfDate",
+	"OutOfDateConfigurationNeeded", "TDRelaunchAdvised",
+	"TDRelaunchAdvisedConfigurationNeeded", NULL
+};
 
 enum {
 	OPT_NONCE = 256, OPT_MODEL_SHA256, OPT_MODEL, OPT_MEASUREMENT, OPT_AT,
 	OPT_ALLOW_SIM, OPT_ALLOW_DEBUG, OPT_VMPL, OPT_MIN_TCB,
 	OPT_MIN_VERSION, OPT_CERT, OPT_TCB_INFO, OPT_QE_IDENTITY,
-	OPT_TCB_CHAIN, OPT_CAFILE, OPT_JSON
+	OPT_TCB_CHAIN, OPT_CAFILE, OPT_JSON, OPT_ALLOW_TCB, OPT_MIN_TDX_TCB,
+	OPT_CRL
 };
 
 static const struct option pv_longopts[] = {
@@ -69,6 +84,9 @@ static const struct option pv_longopts[] = {
 	{ "tcb-chain", required_argument, NULL, OPT_TCB_CHAIN },
 	{ "cafile", required_argument, NULL, OPT_CAFILE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "allow-tcb-status", required_argument, NULL, OPT_ALLOW_TCB },
+	{ "min-tdx-tcb", required_argument, NULL, OPT_MIN_TDX_TCB },
+	{ "crl", required_argument, NULL, OPT_CRL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -85,7 +103,8 @@ usage(void)
 	    "\t[--allow-debug] [--vmpl N] [--min-tcb BL:TEE:SNP:UCODE]\n"
 	    "\t[--min-report-version N] [--cert file] [--tcb-info file]\n"
 	    "\t[--qe-identity file] [--tcb-chain file] [--cafile file]\n"
-	    "\t[--json] [-q]\n");
+	    "\t[--allow-tcb-status status] [--min-tdx-tcb hex32]\n"
+	    "\t[--crl file] [--json] [-q]\n");
 	exit(2);
 }
 
@@ -226,6 +245,20 @@ pv_args(int argc, char **argv, struct verify_opts *vo)
 		case OPT_JSON:
 			vo->vo_json = 1;
 			break;
+		case OPT_ALLOW_TCB:
+			pv_allow_tcb(optarg, vo);
+			break;
+		case OPT_MIN_TDX_TCB:
+			pv_hex_opt("min-tdx-tcb", optarg, vo->vo_min_tdx_tcb,
+			    sizeof(vo->vo_min_tdx_tcb));
+			vo->vo_have_min_tdx_tcb = 1;
+			break;
+		case OPT_CRL:
+			if (vo->vo_ncrl_files >= VERIFY_MAX_CRLS)
+				pwr_tool_errx(2, "--crl: at most %d files",
+				    VERIFY_MAX_CRLS);
+			vo->vo_crl_files[vo->vo_ncrl_files++] = optarg;
+			break;
 		case 'q':
 			vo->vo_quiet = 1;
 			break;
@@ -255,6 +288,39 @@ pv_check_certs(const struct verify_opts *vo)
 	}
 }
 
+static void
+pv_allow_tcb(const char *s, struct verify_opts *vo)
+{
+	size_t	i;
+
+	for (i = 0; pv_tcb_statuses[i] != NULL; i++)
+		if (strcmp(s, pv_tcb_statuses[i]) == 0)
+			break;
+	if (pv_tcb_statuses[i] == NULL)
+		pwr_tool_errx(2, "--allow-tcb-status: \"%s\" is not one of "
+		    "Intel's statuses that can be allowed", s);
+	if (vo->vo_nallow_tcb >= VERIFY_MAX_TCB_STATUS)
+		pwr_tool_errx(2, "--allow-tcb-status: at most %d",
+		    VERIFY_MAX_TCB_STATUS);
+	vo->vo_allow_tcb[vo->vo_nallow_tcb++] = pv_tcb_statuses[i];
+}
+
+/* A --crl file that cannot be read is a usage error too. */
+static void
+pv_check_crls(const struct verify_opts *vo)
+{
+	X509_STORE	*store;
+	char		 err[256];
+
+	if (vo->vo_ncrl_files == 0)
+		return;
+	if ((store = X509_STORE_new()) == NULL)
+		pwr_tool_errx(1, "X509_STORE_new failed");
+	if (verify_add_crls(vo, store, err, sizeof(err)) < 0)
+		pwr_tool_errx(1, "--crl %s", err);
+	X509_STORE_free(store);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,6 +335,7 @@ main(int argc, char **argv)
 		usage();
 	cmd = argv[0];
 	pv_check_certs(&vo);
+	pv_check_crls(&vo);
 	if (strcmp(cmd, "fetch") == 0 && !vo.vo_have_nonce) {
 		/* Without --nonce, a fresh random one proves freshness. */
 		if (RAND_bytes(vo.vo_nonce, sizeof(vo.vo_nonce)) != 1)

@@ -49,14 +49,24 @@
  * report, the PCK chain to the pinned Intel SGX Root CA and, when the
  * user gives them, the signatures and validity of Intel's TCB info and
  * QE identity, the platform's FMSPC in the TCB info and the QE against
- * its identity.  The TCB level itself (UpToDate, OutOfDate) and the
- * CRLs are not judged here.
+ * its identity; then the platform's and the QE's TCB level in that TCB
+ * info and QE identity, and the chains against the user's CRLs.
  */
 
 #define VTDX_PCK_CHAIN_CERTS	3	/* PCK leaf, platform CA, root */
 #define VTDX_MAX_COLLATERAL	(1024 * 1024)	/* bytes of one JSON file */
 #define VTDX_CN_PCK		"Intel SGX PCK Certificate"
 #define VTDX_CN_TCB_SIGNER	"Intel SGX TCB Signing"
+#define VTDX_MAX_LEVELS		64	/* tcbLevels of one document */
+#define VTDX_ADVISORY_CHARS	96	/* of a check's detail */
+
+/* Where a TCB evaluation landed: borrowed from the JSON document. */
+struct vtdx_grade {
+	const char	*vg_status;	/* after the module and relaunch */
+	const char	*vg_level;	/* the level's own tcbStatus */
+	const char	*vg_module;	/* the module identity's, or NULL */
+	json_t		*vg_entry;	/* the matched tcbLevels entry */
+};
 
 /* One of Intel's signed JSON documents. */
 struct vtdx_coll {
@@ -86,6 +96,8 @@ static void	 vtdx_pck_chain(struct verify *, const struct tdx_quote *,
 static void	 vtdx_policy(struct verify *, const struct tdx_quote *);
 static int	 vtdx_read_file(const char *, char **, size_t *);
 static int	 vtdx_hex(const char *, u_char *, size_t);
+static const char *vtdx_tohex(const u_char [TDX_TCB_SVNS],
+		    char [2 * TDX_TCB_SVNS + 1]);
 static int	 vtdx_json_string(const char *, size_t, size_t *);
 static int	 vtdx_json_value(const char *, size_t, size_t *);
 static int	 vtdx_json_member(const char *, size_t, const char *,
@@ -95,12 +107,32 @@ static EVP_PKEY	*vtdx_tcb_signer(struct verify *, const char *,
 static void	 vtdx_fresh(struct verify *, const struct vtdx_coll *,
 		    json_t *);
 static json_t	*vtdx_collateral(struct verify *, const char *,
-		    const struct vtdx_coll *);
+		    const struct vtdx_coll *, int *);
 static void	 vtdx_tcb_fmspc(struct verify *, json_t *,
 		    const struct tdx_quote *);
 static int	 vtdx_json_hex(json_t *, const char *, u_char *, size_t);
 static void	 vtdx_qe_identity(struct verify *, const struct tdx_quote *,
 		    json_t *);
+static int	 vtdx_fmspc_matches(json_t *, const struct tdx_quote *);
+static int	 vtdx_json_uint(json_t *, const char *, json_int_t,
+		    json_int_t *);
+static int	 vtdx_svns(json_t *, u_char [TDX_TCB_SVNS]);
+static int	 vtdx_levels(json_t *, struct tdx_tcb_level *, size_t *);
+static int	 vtdx_module(json_t *, const struct tdx_quote *,
+		    const u_char [TDX_TCB_SVNS], const char **, char *, size_t);
+static int	 vtdx_grade(json_t *, const struct tdx_tcb_level *, size_t,
+		    const struct tdx_pck_tcb *, const struct tdx_quote *,
+		    const u_char [TDX_TCB_SVNS], struct vtdx_grade *, char *,
+		    size_t);
+static int	 vtdx_allowed(const struct verify_opts *, const char *);
+static void	 vtdx_advisories(json_t *, char *, size_t);
+static void	 vtdx_status_check(struct verify *, const char *, const char *,
+		    json_t *, const char *, int, const char *);
+static void	 vtdx_tcb_status(struct verify *, json_t *, int,
+		    const struct tdx_quote *);
+static void	 vtdx_qe_tcb_status(struct verify *, json_t *, int,
+		    const struct tdx_quote *);
+static void	 vtdx_min_tcb(struct verify *, const struct tdx_quote *);
 
 /*
  * The Intel SGX Root CA, pinned: the only trust anchor for TDX.  PEM
@@ -263,8 +295,11 @@ vtdx_chain_verify(const struct verify *v, X509 *leaf,
 	snprintf(why, whylen, "cannot set up verification");
 	if ((root = vtdx_pinned_root()) == NULL ||
 	    (store = X509_STORE_new()) == NULL ||
-	    X509_STORE_add_cert(store, root) != 1 ||
-	    (ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_add_cert(store, root) != 1)
+		goto out;
+	if (verify_add_crls(v->v_opts, store, why, whylen) < 0)
+		goto out;
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
 	    X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
 		goto out;
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
@@ -425,8 +460,9 @@ vtdx_pck_chain(struct verify *v, const struct tdx_quote *tq,
 	    VTDX_PCK_CHAIN_CERTS, why, sizeof(why));
  out:
 	verify_check(v, "tdx-pck-chain", 1, ok ? VERIFY_PASS : VERIFY_FAIL,
-	    "PCK chain", "%s", ok ? "PCK -> platform CA -> pinned Intel SGX "
-	    "Root CA" : why);
+	    "PCK chain", "%s%s", ok ? "PCK -> platform CA -> pinned Intel SGX "
+	    "Root CA" : why, ok && v->v_opts->vo_ncrl_files > 0 ?
+	    ", none revoked (--crl)" : "");
 	sk_X509_free(mid);
 	OPENSSL_free(a);
 	OPENSSL_free(b);
@@ -477,6 +513,17 @@ vtdx_read_file(const char *path, char **out, size_t *outlen)
 	*out = p;
 	*outlen = len;
 	return 0;
+}
+
+/* Sixteen SVN bytes as hex, for a check's detail. */
+static const char *
+vtdx_tohex(const u_char svn[TDX_TCB_SVNS], char out[2 * TDX_TCB_SVNS + 1])
+{
+	size_t	i;
+
+	for (i = 0; i < TDX_TCB_SVNS; i++)
+		snprintf(out + 2 * i, 3, "%02x", svn[i]);
+	return out;
 }
 
 /* Exactly 2 * len hex digits into out; 0 or -1. */
@@ -663,11 +710,13 @@ vtdx_fresh(struct verify *v, const struct vtdx_coll *vk, json_t *body)
 /*
  * One of Intel's JSON documents: its signature by the TCB signing key
  * over the member's raw text, then its validity window.  Returns the
- * signed member (a new reference) only if the signature holds.
+ * signed member (a new reference) whenever the document could be read,
+ * *verified saying whether its signature held: the TCB levels are
+ * evaluated either way, as checks of their own.
  */
 static json_t *
 vtdx_collateral(struct verify *v, const char *path,
-    const struct vtdx_coll *vk)
+    const struct vtdx_coll *vk, int *verified)
 {
 	json_t		*doc = NULL, *body = NULL;
 	EVP_PKEY	*signer = NULL;
@@ -676,6 +725,7 @@ vtdx_collateral(struct verify *v, const char *path,
 	u_char		 sig[TDX_SIG_LEN];
 	size_t		 len, off, vlen;
 
+	*verified = 0;
 	if (vtdx_read_file(path, &text, &len) != 0) {
 		verify_check(v, vk->vk_sig_check, 1, VERIFY_FAIL, vk->vk_whose,
 		    "cannot read %s %s", vk->vk_option, path);
@@ -690,6 +740,7 @@ vtdx_collateral(struct verify *v, const char *path,
 		    "%s is not an Intel %s document", path, vk->vk_member);
 		goto out;
 	}
+	body = json_incref(json_object_get(doc, vk->vk_member));
 	if ((signer = vtdx_tcb_signer(v, v->v_opts->vo_tcb_chain, vk)) ==
 	    NULL)
 		goto out;
@@ -701,7 +752,7 @@ vtdx_collateral(struct verify *v, const char *path,
 	}
 	verify_check(v, vk->vk_sig_check, 1, VERIFY_PASS, vk->vk_whose,
 	    "signed by the Intel SGX TCB Signing key");
-	body = json_incref(json_object_get(doc, vk->vk_member));
+	*verified = 1;
 	vtdx_fresh(v, vk, body);
  out:
 	EVP_PKEY_free(signer);
@@ -714,7 +765,7 @@ static void
 vtdx_tcb_fmspc(struct verify *v, json_t *tcbinfo, const struct tdx_quote *tq)
 {
 	const char	*want;
-	u_char		 have[TDX_FMSPC_LEN], w[TDX_FMSPC_LEN];
+	u_char		 have[TDX_FMSPC_LEN];
 
 	if (tcbinfo == NULL) {
 		verify_check(v, "tdx-tcb-fmspc", 0, VERIFY_SKIP, "TCB info",
@@ -727,8 +778,7 @@ vtdx_tcb_fmspc(struct verify *v, json_t *tcbinfo, const struct tdx_quote *tq)
 		return;
 	}
 	want = json_string_value(json_object_get(tcbinfo, "fmspc"));
-	if (want == NULL || vtdx_hex(want, w, sizeof(w)) != 0 ||
-	    memcmp(have, w, sizeof(w)) != 0) {
+	if (!vtdx_fmspc_matches(tcbinfo, tq)) {
 		verify_check(v, "tdx-tcb-fmspc", 1, VERIFY_FAIL, "TCB info",
 		    "PCK FMSPC %02x%02x%02x%02x%02x%02x, TCB info is for %s",
 		    have[0], have[1], have[2], have[3], have[4], have[5],
@@ -787,6 +837,333 @@ vtdx_qe_identity(struct verify *v, const struct tdx_quote *tq,
 	    "QE report does not match the QE identity");
 }
 
+static int
+vtdx_fmspc_matches(json_t *tcbinfo, const struct tdx_quote *tq)
+{
+	const char	*want;
+	u_char		 have[TDX_FMSPC_LEN], w[TDX_FMSPC_LEN];
+
+	want = json_string_value(json_object_get(tcbinfo, "fmspc"));
+	return want != NULL && tdx_quote_fmspc(tq, have) == 0 &&
+	    vtdx_hex(want, w, sizeof(w)) == 0 &&
+	    memcmp(have, w, sizeof(w)) == 0;
+}
+
+/* An integer member in 0..max. */
+static int
+vtdx_json_uint(json_t *obj, const char *key, json_int_t max, json_int_t *out)
+{
+	json_t	*j = json_object_get(obj, key);
+
+	*out = 0;
+	if (!json_is_integer(j) || json_integer_value(j) < 0 ||
+	    json_integer_value(j) > max)
+		return -1;
+	*out = json_integer_value(j);
+	return 0;
+}
+
+/* An array of sixteen { "svn": 0..255 }. */
+static int
+vtdx_svns(json_t *arr, u_char out[TDX_TCB_SVNS])
+{
+	json_int_t	svn;
+	size_t		i;
+
+	if (!json_is_array(arr) || json_array_size(arr) != TDX_TCB_SVNS)
+		return -1;
+	for (i = 0; i < TDX_TCB_SVNS; i++) {
+		if (vtdx_json_uint(json_array_get(arr, i), "svn", UINT8_MAX,
+		    &svn) != 0)
+			return -1;
+		out[i] = (u_char)svn;
+	}
+	return 0;
+}
+
+/* Every entry of TCB info's tcbLevels, in Intel's order, with a status. */
+static int
+vtdx_levels(json_t *levels, struct tdx_tcb_level *tl, size_t *np)
+{
+	json_t		*tcb, *e;
+	json_int_t	 pcesvn;
+	size_t		 i;
+
+	*np = 0;
+	if (!json_is_array(levels) || json_array_size(levels) == 0 ||
+	    json_array_size(levels) > VTDX_MAX_LEVELS)
+		return -1;
+	json_array_foreach(levels, i, e) {
+		tcb = json_object_get(e, "tcb");
+		if (vtdx_svns(json_object_get(tcb, "sgxtcbcomponents"),
+		    tl[i].tl_sgx) != 0 ||
+		    vtdx_svns(json_object_get(tcb, "tdxtcbcomponents"),
+		    tl[i].tl_tdx) != 0 ||
+		    vtdx_json_uint(tcb, "pcesvn", UINT16_MAX, &pcesvn) != 0 ||
+		    json_string_value(json_object_get(e, "tcbStatus")) == NULL)
+			return -1;
+		tl[i].tl_pcesvn = (uint16_t)pcesvn;
+	}
+	*np = json_array_size(levels);
+	return 0;
+}
+
+/*
+ * A TDX module of major version 1 or later is graded by the module
+ * identity of that version: Intel's signer and attributes, then the
+ * first of its levels that TEE_TCB_SVN[0] reaches.  *status stays NULL
+ * when the TCB level alone grades the module.  0, or -1 with why.
+ */
+static int
+vtdx_module(json_t *tcbinfo, const struct tdx_quote *tq,
+    const u_char svn[TDX_TCB_SVNS], const char **status, char *why,
+    size_t whylen)
+{
+	json_t		*mod = NULL, *e;
+	json_int_t	 isvsvn;
+	const char	*name;
+	char		 id[16];
+	u_char		 mrsigner[48], attr[8], mask[8];
+	size_t		 i;
+
+	*status = NULL;
+	if (tdx_tcb_module_id(svn, id, sizeof(id)) != 1)
+		return 0;
+	json_array_foreach(json_object_get(tcbinfo, "tdxModuleIdentities"),
+	    i, e) {
+		name = json_string_value(json_object_get(e, "id"));
+		if (name != NULL && strcmp(name, id) == 0)
+			mod = e;
+	}
+	snprintf(why, whylen, "no TDX module identity %s in the TCB info", id);
+	if (mod == NULL)
+		return -1;
+	snprintf(why, whylen, "TDX module is not Intel's %s (MRSIGNERSEAM or "
+	    "SEAMATTRIBUTES)", id);
+	if (vtdx_json_hex(mod, "mrsigner", mrsigner, sizeof(mrsigner)) != 0 ||
+	    vtdx_json_hex(mod, "attributes", attr, sizeof(attr)) != 0 ||
+	    vtdx_json_hex(mod, "attributesMask", mask, sizeof(mask)) != 0 ||
+	    memcmp(mrsigner, tq->tq_mrsignerseam, sizeof(mrsigner)) != 0)
+		return -1;
+	for (i = 0; i < sizeof(attr); i++)
+		if ((tq->tq_seam_attributes[i] & mask[i]) != attr[i])
+			return -1;
+	json_array_foreach(json_object_get(mod, "tcbLevels"), i, e) {
+		if (vtdx_json_uint(json_object_get(e, "tcb"), "isvsvn",
+		    UINT8_MAX, &isvsvn) == 0 && isvsvn <= svn[0] &&
+		    (*status = json_string_value(json_object_get(e,
+		    "tcbStatus"))) != NULL)
+			return 0;
+	}
+	snprintf(why, whylen, "no level of TDX module %s for its SVN %u", id,
+	    svn[0]);
+	return -1;
+}
+
+/* One evaluation of a TEE_TCB_SVN: the level, then the module. */
+static int
+vtdx_grade(json_t *tcbinfo, const struct tdx_tcb_level *tl, size_t n,
+    const struct tdx_pck_tcb *tp, const struct tdx_quote *tq,
+    const u_char svn[TDX_TCB_SVNS], struct vtdx_grade *g, char *why,
+    size_t whylen)
+{
+	char	sgx[2 * TDX_TCB_SVNS + 1], tee[2 * TDX_TCB_SVNS + 1];
+	int	i;
+
+	memset(g, 0, sizeof(*g));
+	if ((i = tdx_tcb_match(tl, n, tp, svn)) < 0) {
+		snprintf(why, whylen, "no TCB level matches PCK SGX TCB %s, "
+		    "PCESVN %u, TEE_TCB_SVN %s", vtdx_tohex(tp->tp_sgx, sgx),
+		    tp->tp_pcesvn, vtdx_tohex(svn, tee));
+		return -1;
+	}
+	g->vg_entry = json_array_get(json_object_get(tcbinfo, "tcbLevels"),
+	    i);
+	g->vg_level = json_string_value(json_object_get(g->vg_entry,
+	    "tcbStatus"));
+	if (vtdx_module(tcbinfo, tq, svn, &g->vg_module, why, whylen) != 0)
+		return -1;
+	g->vg_status = tdx_tcb_converge(g->vg_level, g->vg_module);
+	return 0;
+}
+
+static int
+vtdx_allowed(const struct verify_opts *vo, const char *status)
+{
+	size_t	i;
+
+	if (strcmp(status, "UpToDate") == 0)
+		return 1;
+	for (i = 0; i < vo->vo_nallow_tcb; i++)
+		if (strcmp(status, vo->vo_allow_tcb[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A level's advisoryIDs, as many as fit, then how many did not. */
+static void
+vtdx_advisories(json_t *entry, char *buf, size_t len)
+{
+	json_t		*ids, *e;
+	const char	*s;
+	size_t		 i, left;
+
+	buf[0] = '\0';
+	ids = json_object_get(entry, "advisoryIDs");
+	json_array_foreach(ids, i, e) {
+		if ((s = json_string_value(e)) == NULL)
+			continue;
+		left = json_array_size(ids) - i;
+		if (strlen(buf) + strlen(s) + 16 >= len) {
+			snprintf(buf + strlen(buf), len - strlen(buf),
+			    " +%zu more", left);
+			return;
+		}
+		strlcat(buf, buf[0] == '\0' ? "; advisories " : ",", len);
+		strlcat(buf, s, len);
+	}
+}
+
+static void
+vtdx_status_check(struct verify *v, const char *name, const char *whose,
+    json_t *entry, const char *status, int verified, const char *extra)
+{
+	const char	*date;
+	char		 adv[VTDX_ADVISORY_CHARS];
+	int		 ok;
+
+	ok = vtdx_allowed(v->v_opts, status);
+	date = json_string_value(json_object_get(entry, "tcbDate"));
+	vtdx_advisories(entry, adv, sizeof(adv));
+	verify_check(v, name, 1, ok ? VERIFY_PASS : VERIFY_FAIL, whose,
+	    "%s%s (level of %s%s)%s%s", status,
+	    ok && strcmp(status, "UpToDate") != 0 ? ", allowed" : "",
+	    date != NULL ? date : "?", extra, adv,
+	    verified ? "" : "; the document is not verified");
+}
+
+/*
+ * The platform's TCB status (Intel's TDX TCB level matching): the PCK's
+ * SGX components and PCESVN and the quote's TEE_TCB_SVN against the
+ * levels, the TDX module against its identity, and for a TDX 1.5 TD the
+ * TCB it runs on now (TEE_TCB_SVN2) for relaunch advice.
+ */
+static void
+vtdx_tcb_status(struct verify *v, json_t *tcbinfo, int verified,
+    const struct tdx_quote *tq)
+{
+	struct tdx_tcb_level	 tl[VTDX_MAX_LEVELS];
+	struct tdx_pck_tcb	 tp;
+	struct vtdx_grade	 launch, now;
+	const char		*status;
+	char			 why[160], extra[96], id[16];
+	size_t			 n;
+	u_char			 zero[TDX_TCB_SVNS];
+
+	if (tcbinfo == NULL) {
+		verify_check(v, "tdx-tcb-status", 0, VERIFY_SKIP, "TCB info",
+		    "no TCB info");
+		return;
+	}
+	if (!vtdx_fmspc_matches(tcbinfo, tq)) {
+		verify_check(v, "tdx-tcb-status", 0, VERIFY_SKIP, "TCB info",
+		    "not evaluated: the TCB info is for another FMSPC");
+		return;
+	}
+	if (tdx_quote_pck_tcb(tq, &tp) != 0) {
+		verify_check(v, "tdx-tcb-status", 1, VERIFY_FAIL, "PCK",
+		    "no SGX TCB components in the PCK certificate");
+		return;
+	}
+	if (vtdx_levels(json_object_get(tcbinfo, "tcbLevels"), tl, &n) != 0) {
+		verify_check(v, "tdx-tcb-status", 1, VERIFY_FAIL, "TCB info",
+		    "tcbLevels is not Intel's TCB info v3 format");
+		return;
+	}
+	if (vtdx_grade(tcbinfo, tl, n, &tp, tq, tq->tq_tee_tcb_svn, &launch,
+	    why, sizeof(why)) != 0) {
+		verify_check(v, "tdx-tcb-status", 1, VERIFY_FAIL, "platform",
+		    "%s%s", why, verified ? "" :
+		    "; the document is not verified");
+		return;
+	}
+	status = launch.vg_status;
+	extra[0] = '\0';
+	if (launch.vg_module != NULL &&
+	    tdx_tcb_module_id(tq->tq_tee_tcb_svn, id, sizeof(id)) == 1)
+		snprintf(extra, sizeof(extra), ", level %s, module %s %s",
+		    launch.vg_level, id, launch.vg_module);
+	memset(zero, 0, sizeof(zero));
+	if (tq->tq_body_type == TDX_BODY_TYPE_15 &&
+	    memcmp(tq->tq_tee_tcb_svn2, zero, sizeof(zero)) != 0 &&
+	    vtdx_grade(tcbinfo, tl, n, &tp, tq, tq->tq_tee_tcb_svn2, &now,
+	    why, sizeof(why)) == 0) {
+		status = tdx_tcb_relaunch(launch.vg_status, now.vg_status);
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    ", TEE_TCB_SVN2 %s", now.vg_status);
+	}
+	vtdx_status_check(v, "tdx-tcb-status", "platform", launch.vg_entry,
+	    status, verified, extra);
+}
+
+/* The QE's status: the first QE identity level its ISVSVN reaches. */
+static void
+vtdx_qe_tcb_status(struct verify *v, json_t *id, int verified,
+    const struct tdx_quote *tq)
+{
+	json_t		*e;
+	json_int_t	 isvsvn;
+	const char	*status;
+	size_t		 i;
+
+	if (id == NULL) {
+		verify_check(v, "tdx-qe-tcb-status", 0, VERIFY_SKIP,
+		    "QE identity", "no QE identity");
+		return;
+	}
+	json_array_foreach(json_object_get(id, "tcbLevels"), i, e) {
+		if (vtdx_json_uint(json_object_get(e, "tcb"), "isvsvn",
+		    UINT16_MAX, &isvsvn) != 0 ||
+		    (status = json_string_value(json_object_get(e,
+		    "tcbStatus"))) == NULL)
+			break;
+		if (isvsvn <= tq->tq_qe_isvsvn) {
+			vtdx_status_check(v, "tdx-qe-tcb-status", "QE", e,
+			    status, verified, "");
+			return;
+		}
+	}
+	verify_check(v, "tdx-qe-tcb-status", 1, VERIFY_FAIL, "QE",
+	    "no QE identity level for ISVSVN %u%s", tq->tq_qe_isvsvn,
+	    verified ? "" : "; the document is not verified");
+}
+
+/* --min-tdx-tcb: each byte of TEE_TCB_SVN at least the given one. */
+static void
+vtdx_min_tcb(struct verify *v, const struct tdx_quote *tq)
+{
+	const struct verify_opts	*vo = v->v_opts;
+	const u_char			*svn = tq->tq_tee_tcb_svn;
+	size_t				 i;
+
+	if (!vo->vo_have_min_tdx_tcb) {
+		verify_check(v, "policy-min-tcb", 0, VERIFY_SKIP, "client",
+		    "TEE_TCB_SVN %02x%02x%02x%02x... (no --min-tdx-tcb)",
+		    svn[0], svn[1], svn[2], svn[3]);
+		return;
+	}
+	for (i = 0; i < TDX_TCB_SVNS; i++) {
+		if (svn[i] < vo->vo_min_tdx_tcb[i]) {
+			verify_check(v, "policy-min-tcb", 1, VERIFY_FAIL,
+			    "quote", "TEE_TCB_SVN[%zu] %u is below the minimum "
+			    "%u", i, svn[i], vo->vo_min_tdx_tcb[i]);
+			return;
+		}
+	}
+	verify_check(v, "policy-min-tcb", 1, VERIFY_PASS, "quote",
+	    "TEE_TCB_SVN meets --min-tdx-tcb");
+}
+
 void
 verify_tdx(struct verify *v, const u_char *p, size_t len)
 {
@@ -794,6 +1171,7 @@ verify_tdx(struct verify *v, const u_char *p, size_t len)
 	struct tdx_quote		 tq;
 	STACK_OF(X509)			*chain = NULL;
 	json_t				*tcbinfo = NULL, *qeid = NULL;
+	int				 tcb_ok = 0, qeid_ok = 0;
 
 	if (tdx_quote_parse(p, len, &tq) != 0) {
 		verify_check(v, "tdx-quote-parse", 1, VERIFY_FAIL, "quote",
@@ -815,18 +1193,23 @@ verify_tdx(struct verify *v, const u_char *p, size_t len)
 	vtdx_ak_binding(v, &tq);
 	vtdx_pck_chain(v, &tq, chain);
 	if (vo->vo_tcbinfo != NULL)
-		tcbinfo = vtdx_collateral(v, vo->vo_tcbinfo, &vtdx_tcbinfo);
+		tcbinfo = vtdx_collateral(v, vo->vo_tcbinfo, &vtdx_tcbinfo,
+		    &tcb_ok);
 	else
 		verify_check(v, "tdx-tcb-info-signature", 0, VERIFY_SKIP,
 		    "TCB info", "no --tcb-info given");
-	vtdx_tcb_fmspc(v, tcbinfo, &tq);
+	vtdx_tcb_fmspc(v, tcb_ok ? tcbinfo : NULL, &tq);
+	vtdx_tcb_status(v, tcbinfo, tcb_ok, &tq);
 	if (vo->vo_qeidentity != NULL)
-		qeid = vtdx_collateral(v, vo->vo_qeidentity, &vtdx_qeidentity);
+		qeid = vtdx_collateral(v, vo->vo_qeidentity, &vtdx_qeidentity,
+		    &qeid_ok);
 	else
 		verify_check(v, "tdx-qe-identity-signature", 0, VERIFY_SKIP,
 		    "QE identity", "no --qe-identity given");
-	vtdx_qe_identity(v, &tq, qeid);
+	vtdx_qe_identity(v, &tq, qeid_ok ? qeid : NULL);
+	vtdx_qe_tcb_status(v, qeid, qeid_ok, &tq);
 	vtdx_policy(v, &tq);
+	vtdx_min_tcb(v, &tq);
 	json_decref(tcbinfo);
 	json_decref(qeid);
 	sk_X509_pop_free(chain, X509_free);

@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -65,6 +66,7 @@ static int	verify_decode_text(const u_char *, size_t, u_char **,
 		    size_t *);
 static const char *verify_x509_role(X509 *);
 static int	verify_cert_add(X509 *, struct verify_cert *);
+static int	verify_crl_file(const char *, X509_STORE *, char *, size_t);
 
 void
 verify_init(struct verify *v, const struct verify_opts *vo)
@@ -763,6 +765,66 @@ verify_load_certs(const char *path, struct verify_cert *vc, size_t max,
 	(void)snprintf(errbuf, errlen, "%s: no PEM or DER certificate%s",
 	    path, max == 0 ? " (too many certificates)" : "");
 	return -1;
+}
+
+/* A file's CRLs: one DER CRL, or any number of PEM ones. */
+static int
+verify_crl_file(const char *path, X509_STORE *store, char *errbuf,
+    size_t errlen)
+{
+	BIO		*bio;
+	X509_CRL	*crl;
+	u_char		*in;
+	const u_char	*q;
+	size_t		 inlen;
+	int		 n = 0;
+
+	if (verify_read(path, &in, &inlen) != 0) {
+		(void)snprintf(errbuf, errlen, "%s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (memmem(in, inlen, "-----BEGIN", 10) != NULL) {
+		if ((bio = BIO_new_mem_buf(in, (int)inlen)) != NULL) {
+			while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL,
+			    NULL)) != NULL) {
+				n += X509_STORE_add_crl(store, crl) == 1;
+				X509_CRL_free(crl);
+			}
+			BIO_free(bio);
+		}
+	} else {
+		q = in;
+		if ((crl = d2i_X509_CRL(NULL, &q, (long)inlen)) != NULL) {
+			if (q == in + inlen)
+				n += X509_STORE_add_crl(store, crl) == 1;
+			X509_CRL_free(crl);
+		}
+	}
+	ERR_clear_error();
+	free(in);
+	if (n == 0)
+		(void)snprintf(errbuf, errlen, "%s: no PEM or DER CRL", path);
+	return n == 0 ? -1 : n;
+}
+
+int
+verify_add_crls(const struct verify_opts *vo, X509_STORE *store,
+    char *errbuf, size_t errlen)
+{
+	size_t	i;
+	int	n, total = 0;
+
+	for (i = 0; i < vo->vo_ncrl_files; i++) {
+		if ((n = verify_crl_file(vo->vo_crl_files[i], store, errbuf,
+		    errlen)) < 0)
+			return -1;
+		total += n;
+	}
+	if (total > 0)
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL);
+	return total;
 }
 
 void

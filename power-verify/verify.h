@@ -34,6 +34,8 @@
 
 #define VERIFY_MAX_CHECKS	96
 #define VERIFY_MAX_CERTS	8
+#define VERIFY_MAX_CRLS		8	/* --crl files */
+#define VERIFY_MAX_TCB_STATUS	8	/* --allow-tcb-status */
 #define VERIFY_MAX_INPUT	(1024 * 1024)	/* bytes of a report FILE */
 
 enum verify_result {
@@ -74,12 +76,19 @@ struct verify_opts {
 	int		 vo_max_vmpl;		/* -1: any */
 	int		 vo_min_report_version;	/* 0: any */
 	int		 vo_min_tcb[4];		/* SNP bl tee snp ucode; -1 any */
+	int		 vo_have_min_tdx_tcb;
+	u_char		 vo_min_tdx_tcb[16];	/* TDX TEE_TCB_SVN, per byte */
+	/* TCB statuses besides UpToDate that pass (Intel's names). */
+	const char	*vo_allow_tcb[VERIFY_MAX_TCB_STATUS];
+	size_t		 vo_nallow_tcb;
 	/* Extra inputs: signer certs, TDX collateral (paths or NULL). */
 	const char	*vo_cert_files[VERIFY_MAX_CERTS];
 	size_t		 vo_ncert_files;
 	const char	*vo_tcbinfo;
 	const char	*vo_qeidentity;
 	const char	*vo_tcb_chain;		/* issuer chain of both */
+	const char	*vo_crl_files[VERIFY_MAX_CRLS];	/* DER or PEM */
+	size_t		 vo_ncrl_files;
 	const char	*vo_cafile;		/* TLS trust for fetch */
 	const char	*vo_model;		/* --model NAME for fetch */
 	int		 vo_json;		/* table as JSON */
@@ -131,6 +140,14 @@ int	verify_load_certs(const char *path, struct verify_cert *,
 /* The same for DER certificates given as bytes. */
 const char *verify_cert_role(const u_char *, size_t);
 void	verify_certs_free(struct verify_cert *, size_t);
+/*
+ * Every CRL of the --crl files into store, with revocation checked for
+ * every certificate of a chain; the number added (0: no --crl), or -1
+ * with errbuf set.  The struct is OpenSSL's X509_STORE.
+ */
+struct x509_store_st;
+int	verify_add_crls(const struct verify_opts *, struct x509_store_st *,
+	    char *errbuf, size_t errlen);
 
 /* verify-snp.c */
 void	verify_snp(struct verify *, const u_char *, size_t,

@@ -7,8 +7,10 @@
 # the PCK leaf or the platform CA; a look-alike Intel chain made here
 # with openssl(1) and a QE report re-signed with its PCK key; Intel's TCB
 # info and QE identity with a flipped byte, for another FMSPC or out of
-# date; a debug TD; an expired chain without --at.  No daemon is
-# started.
+# date; a debug TD; an expired chain without --at.  Then the TCB levels
+# of the real collateral, edited copies of it, --min-tdx-tcb, and Intel's
+# CRLs in date, out of date, tampered with, and one revoking a look-alike
+# PCK.  No daemon is started.
 tid="verify-tdx"
 . "$(dirname "$0")/test-exec.sh"
 
@@ -75,8 +77,11 @@ spr = open(d + "/go-tdx-guest/tdx_prod_quote_SPR_E4.dat", "rb").read()
 open("spr.dat", "wb").write(spr[:4935])
 EOF
 
-# 1. Every quote verifies.
-pass_ok spr spr.dat $AT_SPR $COLL
+# 1. Every quote verifies.  SPR_E4 is below every TCB level of its TCB
+# info (section 8), so its collateral is checked on trustee's quote 4,
+# the same platform (FMSPC 50806f000000) in debug mode.
+fail_on spr "tdx-tcb-status" spr.dat $AT_SPR $COLL
+pass_ok trustee4-coll "$D/trustee/tdx_quote_4.dat" $AT_SPR $COLL --allow-debug
 pass_ok spr-bare spr.dat $AT
 pass_ok v5 "$G/quote_v5_sample.dat" $AT
 pass_ok cos113 "$G/ccel/cos-113-tdx-quote.dat" $AT
@@ -92,6 +97,8 @@ pass_ok phala "$D/teekit/tdx-v4-phala.dat" $AT
 grep -q '^tdx-tcb-fmspc  *pass .*50806f000000' spr.out ||
     fail "spr: FMSPC not matched against TCB info"
 grep -q '^tdx-qe-identity  *pass' spr.out || fail "spr: QE identity"
+grep -q '^tdx-tcb-status  *pass  *platform  *UpToDate (level of 2023-02-15T00:00:00Z)$' \
+    trustee4-coll.out || fail "trustee4: $(cat trustee4-coll.out)"
 
 # 2. Not TDX quotes, or not only a quote.
 rc=$(verify sgx "$D/trustee/occlum_quote.dat" $AT)
@@ -167,9 +174,9 @@ for src, dst in (("sample_tcbInfo_response", "tcb"),
     open(dst + "-sig.json", "wb").write(b)
 EOF
 CHAIN=--tcb-chain=$G/tcb_signing_issuer_chain.pem
-fail_on tcb-body "tdx-tcb-info-signature" spr.dat $AT_SPR $CHAIN \
+fail_on tcb-body "tdx-tcb-info-signature tdx-tcb-status" spr.dat $AT_SPR $CHAIN \
     --tcb-info=tcb-body.json
-fail_on tcb-sig "tdx-tcb-info-signature" spr.dat $AT_SPR $CHAIN \
+fail_on tcb-sig "tdx-tcb-info-signature tdx-tcb-status" spr.dat $AT_SPR $CHAIN \
     --tcb-info=tcb-sig.json
 fail_on qeid-body "tdx-qe-identity-signature" spr.dat $AT_SPR $CHAIN \
     --qe-identity=qeid-body.json
@@ -177,16 +184,16 @@ fail_on qeid-sig "tdx-qe-identity-signature" spr.dat $AT_SPR $CHAIN \
     --qe-identity=qeid-sig.json
 fail_on tcb-fmspc "tdx-tcb-fmspc tdx-tcb-info-fresh" spr.dat $AT_SPR \
     $CHAIN --tcb-info=$G/sample_tcbinfo_response_v5
-fail_on tcb-nochain "tdx-tcb-info-signature" spr.dat $AT_SPR \
+fail_on tcb-nochain "tdx-tcb-info-signature tdx-tcb-status" spr.dat $AT_SPR \
     --tcb-info=$G/sample_tcbInfo_response
-fail_on tcb-late "tdx-tcb-info-fresh" spr.dat --at=2023-08-01T00:00:00Z \
+fail_on tcb-late "tdx-tcb-info-fresh tdx-tcb-status" spr.dat --at=2023-08-01T00:00:00Z \
     $CHAIN --tcb-info=$G/sample_tcbInfo_response
 # Collateral is not a PCK chain's business: the PCK is no TCB signer.
 python3 - <<'EOF' || fail "cannot extract the PCK chain"
 q = open("spr.dat", "rb").read()
 open("pck-chain.pem", "wb").write(q[q.index(b"-----BEGIN"):])
 EOF
-fail_on tcb-pck-signer "tdx-tcb-info-signature" spr.dat $AT_SPR \
+fail_on tcb-pck-signer "tdx-tcb-info-signature tdx-tcb-status" spr.dat $AT_SPR \
     --tcb-chain=pck-chain.pem --tcb-info=$G/sample_tcbInfo_response
 
 # 5. Time: the TCB signing certificate expired in 2025; the PCK
@@ -217,8 +224,13 @@ for k in root ca pck; do
 	openssl ecparam -name prime256v1 -genkey -noout -out $k.key ||
 	    fail "openssl ecparam"
 done
+# The authority key id of the real root's key, so that under the real
+# root the chain builds and only the signature (or, in section 10,
+# revocation) stops it.
 printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" \
-    "keyUsage=critical,keyCertSign,cRLSign" >ca.ext
+    "keyUsage=critical,keyCertSign,cRLSign" \
+    "2.5.29.35=DER:3016801422650cd65a9d3489f383b49552bf501b392706ac" \
+    >ca.ext
 # The SGX extension with only an FMSPC in it.
 printf '%s\n' "basicConstraints=critical,CA:FALSE" \
     "keyUsage=critical,digitalSignature,nonRepudiation" \
@@ -268,6 +280,143 @@ EOF
 fail_on fake-root "tdx-pck-chain" fake-root.dat
 grep -q 'not the pinned' fake-root.out || fail "fake-root: $(cat fake-root.out)"
 fail_on fake-mid "tdx-pck-chain" fake-mid.dat
-grep -q 'depth 1' fake-mid.out || fail "fake-mid: $(cat fake-mid.out)"
+grep -q 'depth 1: certificate signature failure' fake-mid.out ||
+    fail "fake-mid: $(cat fake-mid.out)"
+
+# 8. TCB levels (Intel's TDX TCB level matching).  SPR_E4's PCK is below
+# every level of its TCB info in the SGX components (03030202 02010002
+# against 05050202 03010003) and its TEE_TCB_SVN[2] is 4 against 5: no
+# level matches, and no --allow-tcb-status changes that.  Its QE (ISVSVN
+# 4) is UpToDate.
+grep -q '^tdx-tcb-status  *FAIL  *platform  *no TCB level matches PCK SGX TCB 03030202020100020000000000000000, PCESVN 11, TEE_TCB_SVN 03000400000000000000000000000000$' \
+    spr.out || fail "spr: $(grep tcb-status spr.out)"
+grep -q '^tdx-qe-tcb-status  *pass  *QE  *UpToDate (level of 2023-02-15T00:00:00Z)$' \
+    spr.out || fail "spr: $(grep qe-tcb-status spr.out)"
+fail_on spr-allow "tdx-tcb-status" spr.dat $AT_SPR $COLL \
+    --allow-tcb-status=OutOfDate --allow-tcb-status=SWHardeningNeeded
+# The v5 sample: its TCB info's signer expired before it was issued, so
+# the signature fails; the level is evaluated all the same: UpToDate,
+# TDX module TDX_01 (TEE_TCB_SVN[0] 11, level 6) and TEE_TCB_SVN2 too.
+V5TCB="--tcb-info=$G/sample_tcbinfo_response_v5 $CHAIN"
+fail_on v5-tcb "tdx-tcb-info-signature" "$G/quote_v5_sample.dat" $AT $V5TCB
+grep -q '^tdx-tcb-status  *pass .*UpToDate (level of 2024-11-13T00:00:00Z, level UpToDate, module TDX_01 UpToDate, TEE_TCB_SVN2 UpToDate); the document is not verified$' \
+    v5-tcb.out || fail "v5-tcb: $(grep tcb-status v5-tcb.out)"
+# trustee's quote 6 with trustee's TCB info: OutOfDate, which
+# --allow-tcb-status lets through (its signer had expired too).
+T6="$D/trustee/tdx_quote_6.dat --at=2025-11-01T00:00:00Z $CHAIN
+    --tcb-info=$D/trustee/tcbInfo.json"
+fail_on t6 "tdx-tcb-info-signature tdx-tcb-status" $T6
+grep -q '^tdx-tcb-status  *FAIL .*OutOfDate (level of 2018-01-04T00:00:00Z, level OutOfDate, module TDX_03 UpToDate)' \
+    t6.out || fail "t6: $(grep tcb-status t6.out)"
+fail_on t6-allow "tdx-tcb-info-signature" $T6 --allow-tcb-status=OutOfDate
+grep -q '^tdx-tcb-status  *pass .*OutOfDate, allowed' t6-allow.out ||
+    fail "t6-allow: $(grep tcb-status t6-allow.out)"
+rc=$(verify revoked-allow spr.dat --allow-tcb-status=Revoked)
+[ "$rc" = 2 ] || fail "--allow-tcb-status=Revoked: exit $rc"
+# Edited copies of the v5 TCB info (unverified either way): without its
+# newest level the platform lands on the OutOfDate one of 2024-03-13;
+# a TDX_01 module level above TEE_TCB_SVN[0] (11) but not above
+# TEE_TCB_SVN2[0] (13) makes the TD's launch TCB out of date and the one
+# it runs on now up to date: relaunch.  Unknown module version: fail.
+python3 - "$G" <<'EOF' || fail "cannot edit the v5 TCB info"
+import json, sys
+src = json.load(open(sys.argv[1] + "/sample_tcbinfo_response_v5"))
+doc = json.loads(json.dumps(src))
+del doc["tcbInfo"]["tcbLevels"][0]
+json.dump(doc, open("v5-old.json", "w"))
+doc = json.loads(json.dumps(src))
+for m in doc["tcbInfo"]["tdxModuleIdentities"]:
+    if m["id"] == "TDX_01":
+        m["tcbLevels"] = [
+            {"tcb": {"isvsvn": 13}, "tcbDate": "2025-01-01T00:00:00Z",
+             "tcbStatus": "UpToDate"},
+            {"tcb": {"isvsvn": 4}, "tcbDate": "2024-03-13T00:00:00Z",
+             "tcbStatus": "OutOfDate"}]
+json.dump(doc, open("v5-relaunch.json", "w"))
+doc = json.loads(json.dumps(src))
+for m in doc["tcbInfo"]["tdxModuleIdentities"]:
+    m["id"] = "TDX_7F"
+json.dump(doc, open("v5-nomodule.json", "w"))
+EOF
+V5="$G/quote_v5_sample.dat $AT $CHAIN"
+fail_on v5-old "tdx-tcb-info-signature tdx-tcb-status" $V5 \
+    --tcb-info=v5-old.json
+grep -q '^tdx-tcb-status  *FAIL .*OutOfDate (level of 2024-03-13T00:00:00Z, level OutOfDate, module TDX_01 UpToDate, TEE_TCB_SVN2 OutOfDate); advisories INTEL-SA-01036,INTEL-SA-01079,' \
+    v5-old.out || fail "v5-old: $(grep tcb-status v5-old.out)"
+fail_on v5-old-allow "tdx-tcb-info-signature" $V5 --tcb-info=v5-old.json \
+    --allow-tcb-status=OutOfDate
+fail_on v5-relaunch "tdx-tcb-info-signature tdx-tcb-status" $V5 \
+    --tcb-info=v5-relaunch.json
+grep -q '^tdx-tcb-status  *FAIL .*TDRelaunchAdvised (level of 2024-11-13T00:00:00Z, level UpToDate, module TDX_01 OutOfDate, TEE_TCB_SVN2 UpToDate)' \
+    v5-relaunch.out || fail "v5-relaunch: $(grep tcb-status v5-relaunch.out)"
+fail_on v5-relaunch-allow "tdx-tcb-info-signature" $V5 \
+    --tcb-info=v5-relaunch.json --allow-tcb-status=TDRelaunchAdvised
+fail_on v5-nomodule "tdx-tcb-info-signature tdx-tcb-status" $V5 \
+    --tcb-info=v5-nomodule.json
+grep -q 'no TDX module identity TDX_01' v5-nomodule.out ||
+    fail "v5-nomodule: $(grep tcb-status v5-nomodule.out)"
+
+# 9. --min-tdx-tcb: every byte of TEE_TCB_SVN (SPR_E4: 03 00 04).
+pass_ok min-tdx spr.dat $AT --min-tdx-tcb=03000400000000000000000000000000
+grep -q '^policy-min-tcb  *pass' min-tdx.out || fail "min-tdx: not checked"
+fail_on min-tdx-low "policy-min-tcb" spr.dat $AT \
+    --min-tdx-tcb=03000500000000000000000000000000
+grep -q 'TEE_TCB_SVN\[2\] 4 is below the minimum 5' min-tdx-low.out ||
+    fail "min-tdx-low: $(grep policy-min-tcb min-tdx-low.out)"
+fail_on min-tdx-last "policy-min-tcb" spr.dat $AT \
+    --min-tdx-tcb=00000000000000000000000000000001
+rc=$(verify min-tdx-bad spr.dat --min-tdx-tcb=0300)
+[ "$rc" = 2 ] || fail "--min-tdx-tcb=0300: exit $rc"
+
+# 10. CRLs.  SPR_E4's PCK is issued by the PCK Platform CA, so Intel's
+# platform CA CRL and root CA CRL (valid 2023-06-08 to 07-08) cover its
+# whole chain, in DER or as one PEM file.  Either alone leaves a
+# certificate without a CRL; out of date, not yet valid and a flipped
+# signature byte fail; a file with no CRL is an error.
+CRL="--crl=$G/pckcrl --crl=$G/rootcrl.der"
+pass_ok crl spr.dat $AT_SPR $CRL
+grep -q '^tdx-pck-chain  *pass .*none revoked (--crl)' crl.out ||
+    fail "crl: $(grep pck-chain crl.out)"
+pass_ok crl-coll "$D/trustee/tdx_quote_4.dat" $AT_SPR $COLL $CRL \
+    --allow-debug
+{ openssl crl -inform DER -in "$G/pckcrl" &&
+    openssl crl -inform DER -in "$G/rootcrl.der"; } >crls.pem 2>/dev/null ||
+    fail "cannot convert the CRLs"
+pass_ok crl-pem spr.dat $AT_SPR --crl=crls.pem
+fail_on crl-pck-only "tdx-pck-chain" spr.dat $AT_SPR --crl=$G/pckcrl
+grep -q 'depth 1: unable to get certificate CRL' crl-pck-only.out ||
+    fail "crl-pck-only: $(grep pck-chain crl-pck-only.out)"
+fail_on crl-late "tdx-pck-chain" spr.dat --at=2023-07-09T00:00:00Z $CRL
+grep -q 'CRL has expired' crl-late.out || fail "crl-late: $(cat crl-late.out)"
+fail_on crl-early "tdx-pck-chain" spr.dat --at=2023-06-01T00:00:00Z $CRL
+grep -q 'CRL is not yet valid' crl-early.out ||
+    fail "crl-early: $(cat crl-early.out)"
+python3 - "$G" <<'EOF' || fail "cannot flip a CRL byte"
+import sys
+b = bytearray(open(sys.argv[1] + "/pckcrl", "rb").read())
+b[-5] ^= 0x01			# in the signature's s
+open("pckcrl-sig.der", "wb").write(b)
+EOF
+fail_on crl-sig "tdx-pck-chain" spr.dat $AT_SPR --crl=pckcrl-sig.der \
+    --crl=$G/rootcrl.der
+grep -q 'CRL signature failure' crl-sig.out ||
+    fail "crl-sig: $(cat crl-sig.out)"
+rc=$(verify crl-none spr.dat --crl=spr.dat)
+[ "$rc" = 1 ] && grep -q 'no PEM or DER CRL' crl-none.err ||
+    fail "--crl with no CRL: exit $rc"
+# A look-alike platform CA's CRL revoking its PCK: revocation is judged
+# before signatures, so "revoked" names the leaf.
+printf '%s\n' '[ca]' 'default_ca = d' '[d]' 'database = ca-index.txt' \
+    'crlnumber = ca-crlnumber' 'default_md = sha256' >ca.cnf
+: >ca-index.txt
+echo 01 >ca-crlnumber
+openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -revoke pck.pem \
+    >/dev/null 2>&1 &&
+openssl ca -config ca.cnf -keyfile ca.key -cert ca.pem -gencrl \
+    -crldays 30 -out revoked.crl >/dev/null 2>&1 ||
+    fail "cannot make a CRL revoking the look-alike PCK"
+fail_on fake-revoked "tdx-pck-chain" fake-mid.dat --crl=revoked.crl
+grep -q 'depth 0: certificate revoked' fake-revoked.out ||
+    fail "fake-revoked: $(cat fake-revoked.out)"
 
 pass

@@ -448,6 +448,142 @@ test_qe_report(void)
 	free(q);
 }
 
+/* The SGX TCB of the PCK certificates of SPR_E4 and the v5 sample. */
+static void
+test_pck_tcb(void)
+{
+	static const u_char	 spr[TDX_TCB_SVNS] = { 3, 3, 2, 2, 2, 1, 0, 2 };
+	static const u_char	 v5[TDX_TCB_SVNS] = { 4, 4, 2, 2, 4, 1, 0, 5 };
+	struct tdx_quote	 tq;
+	struct tdx_pck_tcb	 tp;
+	u_char			*q;
+	size_t			 len;
+
+	q = tt_slurp(TT_SPR, &len);
+	CU_ASSERT_FATAL(q != NULL);
+	CU_ASSERT_FATAL(tdx_quote_parse(q, TT_SPR_LEN, &tq) == 0);
+	CU_ASSERT_FATAL(tdx_quote_pck_tcb(&tq, &tp) == 0);
+	CU_ASSERT(memcmp(tp.tp_sgx, spr, sizeof(spr)) == 0);
+	CU_ASSERT(tp.tp_pcesvn == 11);
+	/* No PEM chain, nothing to read. */
+	tt_put_le(q + TT_V4_INNER, 2, 3);
+	CU_ASSERT_FATAL(tdx_quote_parse(q, TT_SPR_LEN, &tq) == 0);
+	CU_ASSERT(tdx_quote_pck_tcb(&tq, &tp) == PWR_ERR_INVALID_FORMAT);
+	CU_ASSERT(tp.tp_pcesvn == 0);
+	free(q);
+
+	q = tt_slurp(TT_V5, &len);
+	CU_ASSERT_FATAL(q != NULL);
+	CU_ASSERT_FATAL(tdx_quote_parse(q, len, &tq) == 0);
+	CU_ASSERT_FATAL(tdx_quote_pck_tcb(&tq, &tp) == 0);
+	CU_ASSERT(memcmp(tp.tp_sgx, v5, sizeof(v5)) == 0);
+	CU_ASSERT(tp.tp_pcesvn == 13);
+	free(q);
+}
+
+/*
+ * Three levels, newest first, as in sample_tcbinfo_response_v5 but
+ * with distinct TDX components: the platform lands on the first level
+ * it reaches in every component.
+ */
+static void
+test_tcb_match(void)
+{
+	static const struct tdx_tcb_level	tl[3] = {
+		{ { 3, 3, 2, 2, 4, 1, 0, 5 }, 13, { 5, 0, 3 } },
+		{ { 2, 2, 2, 2, 3, 1, 0, 5 }, 13, { 5, 0, 2 } },
+		{ { 2, 2, 2, 2, 3, 1, 0, 5 }, 5, { 2, 0, 2 } },
+	};
+	struct tdx_pck_tcb	tp = { { 3, 3, 2, 2, 4, 1, 0, 5 }, 13 };
+	u_char			svn[TDX_TCB_SVNS] = { 5, 0, 3 };
+
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 0);
+	CU_ASSERT(tdx_tcb_match(tl, 0, &tp, svn) == -1);
+	/* Above every level is still the newest. */
+	svn[5] = 9;
+	tp.tp_sgx[15] = 9;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 0);
+	/* One TDX component short of the newest. */
+	svn[2] = 2;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 1);
+	/* One SGX component short as well. */
+	tp.tp_sgx[4] = 3;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 1);
+	tp.tp_sgx[0] = 2;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 1);
+	/* A PCESVN below 13 leaves only the oldest. */
+	tp.tp_pcesvn = 12;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 2);
+	/* Below that too: nothing. */
+	tp.tp_pcesvn = 4;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == -1);
+	tp.tp_pcesvn = 13;
+	tp.tp_sgx[0] = 1;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == -1);
+	tp.tp_sgx[0] = 2;
+	/* Component 0 below every level, with module major version 0. */
+	svn[0] = 1;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == -1);
+	/* With major version 1 the module identity grades it instead. */
+	svn[1] = 1;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 1);
+	svn[2] = 3;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 1);
+	tp.tp_sgx[4] = 4;
+	tp.tp_sgx[0] = 3;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == 0);
+	/* A later component still counts. */
+	svn[2] = 1;
+	CU_ASSERT(tdx_tcb_match(tl, 3, &tp, svn) == -1);
+}
+
+static void
+test_tcb_status(void)
+{
+	static const struct {
+		const char	*a, *b, *want;
+	} converge[] = {
+		{ "UpToDate", "UpToDate", "UpToDate" },
+		{ "UpToDate", "OutOfDate", "OutOfDate" },
+		{ "SWHardeningNeeded", "OutOfDate", "OutOfDate" },
+		{ "ConfigurationNeeded", "OutOfDate",
+		    "OutOfDateConfigurationNeeded" },
+		{ "ConfigurationAndSWHardeningNeeded", "OutOfDate",
+		    "OutOfDateConfigurationNeeded" },
+		{ "Revoked", "OutOfDate", "Revoked" },
+		{ "OutOfDate", "UpToDate", "OutOfDate" },
+		{ "ConfigurationNeeded", NULL, "ConfigurationNeeded" },
+	}, relaunch[] = {
+		{ "OutOfDate", "UpToDate", "TDRelaunchAdvised" },
+		{ "OutOfDate", "SWHardeningNeeded", "TDRelaunchAdvised" },
+		{ "OutOfDate", "ConfigurationNeeded",
+		    "TDRelaunchAdvisedConfigurationNeeded" },
+		{ "OutOfDateConfigurationNeeded", "UpToDate",
+		    "TDRelaunchAdvisedConfigurationNeeded" },
+		{ "OutOfDate", "OutOfDate", "OutOfDate" },
+		{ "OutOfDate", "Revoked", "OutOfDate" },
+		{ "OutOfDate", NULL, "OutOfDate" },
+		{ "UpToDate", "UpToDate", "UpToDate" },
+		{ "ConfigurationNeeded", "UpToDate", "ConfigurationNeeded" },
+	};
+	u_char	svn[TDX_TCB_SVNS] = { 4, 0 };
+	char	id[8];
+	size_t	i;
+
+	for (i = 0; i < sizeof(converge) / sizeof(converge[0]); i++)
+		CU_ASSERT(strcmp(tdx_tcb_converge(converge[i].a,
+		    converge[i].b), converge[i].want) == 0);
+	for (i = 0; i < sizeof(relaunch) / sizeof(relaunch[0]); i++)
+		CU_ASSERT(strcmp(tdx_tcb_relaunch(relaunch[i].a,
+		    relaunch[i].b), relaunch[i].want) == 0);
+	CU_ASSERT(tdx_tcb_module_id(svn, id, sizeof(id)) == 0);
+	CU_ASSERT(id[0] == '\0');
+	svn[1] = 0x1a;
+	CU_ASSERT(tdx_tcb_module_id(svn, id, sizeof(id)) == 1);
+	CU_ASSERT(strcmp(id, "TDX_1A") == 0);
+	CU_ASSERT(tdx_tcb_module_id(svn, id, 6) == PWR_ERR_NO_BUFFER_SPACE);
+}
+
 int
 tdx_suite(void)
 {
@@ -470,6 +606,12 @@ tdx_suite(void)
 		{ "report_data of SPR_E4 and cos-113", test_report_data },
 		{ "QE report fields, auth data and PEM chain located",
 		    test_qe_report },
+		{ "SGX TCB components and PCESVN of the PCK certificate",
+		    test_pck_tcb },
+		{ "TCB level matching: first level reached in every "
+		    "component", test_tcb_match },
+		{ "TDX module convergence and TD relaunch advice",
+		    test_tcb_status },
 	};
 	CU_pSuite	 s;
 	size_t		 i;
