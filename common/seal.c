@@ -36,6 +36,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "hex.h"
 #include "seal.h"
 
 /*
@@ -332,20 +333,13 @@ seal_keyid(const u_char key[SEAL_KEY_LEN], u_char id[SEAL_KEYID_LEN])
 int
 seal_key_from_hex(const char *s, u_char key[SEAL_KEY_LEN])
 {
-	size_t	i;
-	int	hi, lo;
-
 	memset(key, 0, SEAL_KEY_LEN);
 	if (s == NULL)
 		return -1;
 	while (isspace((u_char)*s))
 		s++;
-	for (i = 0; i < SEAL_KEY_LEN; i++) {
-		if ((hi = OPENSSL_hexchar2int((u_char)s[2 * i])) < 0 ||
-		    (lo = OPENSSL_hexchar2int((u_char)s[2 * i + 1])) < 0)
-			goto bad;
-		key[i] = (u_char)(hi << 4 | lo);
-	}
+	if (hex_decode_prefix(s, key, SEAL_KEY_LEN) != 0)
+		goto bad;
 	s += 2 * SEAL_KEY_LEN;
 	while (isspace((u_char)*s))
 		s++;

@@ -40,6 +40,7 @@
 
 #include "buf.h"
 #include "evidence.h"
+#include "hex.h"
 #include "log.h"
 #include "proto.h"
 #include "proc.h"
@@ -78,8 +79,6 @@ struct attest_req {
 	struct timespec		 at_start;
 };
 
-static int	attest_unhex(const char *, u_char *, size_t);
-static void	attest_hex(const u_char *, size_t, char *);
 static char	*attest_base64(const u_char *, size_t);
 static void	attest_error(struct evhttp_request *, int, const char *,
 		    const char *, const char *, const char *);
@@ -100,36 +99,7 @@ attest_init(struct network *nw)
 	TAILQ_INIT(&nw->nw_attests);
 }
 
-static int
-attest_unhex(const char *s, u_char *out, size_t len)
-{
-	size_t	i;
-	int	hi, lo;
 
-	if (strlen(s) != len * 2)
-		return -1;
-	for (i = 0; i < len; i++) {
-		hi = OPENSSL_hexchar2int((u_char)s[2 * i]);
-		lo = OPENSSL_hexchar2int((u_char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (u_char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-attest_hex(const u_char *p, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
 
 static char *
 attest_base64(const u_char *p, size_t len)
@@ -202,7 +172,7 @@ attest_get(struct network *nw, struct evhttp_request *req)
 	model = evhttp_find_header(&q, "model");
 	at = xcalloc(1, sizeof(*at));
 	clock_gettime(CLOCK_MONOTONIC, &at->at_start);
-	if (nonce == NULL || attest_unhex(nonce, at->at_nonce,
+	if (nonce == NULL || hex_decode(nonce, at->at_nonce,
 	    sizeof(at->at_nonce)) != 0) {
 		attest_error(req, 400, "invalid_request_error",
 		    "invalid_value", "nonce", nonce == NULL ?
@@ -481,7 +451,7 @@ attest_pick(struct attest_req *at, json_t *doc)
 		attest_fail(at, 503, "server_error", "model_hash_unknown", msg);
 		return -1;
 	}
-	if (attest_unhex(json_string_value(h), at->at_sha256,
+	if (hex_decode(json_string_value(h), at->at_sha256,
 	    sizeof(at->at_sha256)) != 0) {
 		proc_violation(&at->at_nw->nw_infer, "INFER_REPLY: sha256 of "
 		    "a model is not 64 hex digits");
@@ -590,8 +560,8 @@ attest_evidence_json(const struct attest_evidence *ae)
 		    sc[i].sc_name, "der", b64));
 		free(b64);
 	}
-	attest_hex(ei->ei_report_data, EVIDENCE_REPORT_DATA_LEN, rd);
-	attest_hex(ei->ei_measurement, ei->ei_measurement_len, m);
+	hex_encode(ei->ei_report_data, EVIDENCE_REPORT_DATA_LEN, rd);
+	hex_encode(ei->ei_measurement, ei->ei_measurement_len, m);
 	b64 = attest_base64(ae->ae_report, ae->ae_reportlen);
 	obj = json_pack("{s:s, s:s, s:b, s:s, s:o, s:s, s:s}",
 	    "object", "attestation", "tee_type", ei->ei_tee,
@@ -632,8 +602,8 @@ attest_answer(struct attest_req *at, struct attest_evidence *ae)
 		attest_done(at);
 		return;
 	}
-	attest_hex(at->at_nonce, sizeof(at->at_nonce), nonce);
-	attest_hex(at->at_sha256, sizeof(at->at_sha256), sha);
+	hex_encode(at->at_nonce, sizeof(at->at_nonce), nonce);
+	hex_encode(at->at_sha256, sizeof(at->at_sha256), sha);
 	obj = attest_evidence_json(ae);
 	if (json_object_set_new(obj, "nonce", json_string(nonce)) != 0 ||
 	    json_object_set_new(obj, "model", json_string(at->at_model)) != 0 ||

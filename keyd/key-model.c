@@ -36,6 +36,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 #include "sandbox.h"
 #include "seal.h"
@@ -88,18 +89,6 @@ static u_char	*key_stream_page;
 static size_t	 key_stream_pagelen;
 static size_t	 key_stream_nkeys;
 
-void
-key_hex(const u_char *p, size_t len, char *out, size_t outlen)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len && 2 * i + 2 < outlen; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * i] = '\0';
-}
 
 static void
 key_model_refuse(struct key_model *km, const char *fmt, ...)
@@ -211,7 +200,7 @@ key_model_verify(struct key_model *km, const char *pub, size_t publen)
 		if (key_model_hash(km, &st) != 0)
 			return;
 	}
-	key_hex(km->km_sha, sizeof(km->km_sha), have, sizeof(have));
+	hex_encode(km->km_sha, sizeof(km->km_sha), have);
 	if (km->km_want[0] != '\0' && strcmp(km->km_want, have) != 0) {
 		key_model_refuse(km, "sha256 mismatch: configured %s, file %s",
 		    km->km_want, have);
@@ -279,7 +268,7 @@ key_model_decrypt(struct key_model *km)
 		key_model_refuse(km, ".enc header: %s", err);
 		return -1;
 	}
-	key_hex(sh.sh_keyid, sizeof(sh.sh_keyid), id, sizeof(id));
+	hex_encode(sh.sh_keyid, sizeof(sh.sh_keyid), id);
 	if ((slot = key_store_find(sh.sh_keyid, &key)) == -1) {
 		key_model_refuse(km, "sealed with key id %s: no usable "
 		    "ModelKey has it", id);

@@ -32,6 +32,7 @@
 #include <openssl/crypto.h>
 
 #include "conf.h"
+#include "hex.h"
 #include "log.h"
 #include "sandbox.h"
 #include "seal.h"
@@ -112,7 +113,7 @@ key_store_load(const struct config *conf)
 		}
 		seal_keyid(ks->ks_key, ks->ks_id);
 		ks->ks_usable = 1;
-		key_hex(ks->ks_id, sizeof(ks->ks_id), id, sizeof(id));
+		hex_encode(ks->ks_id, sizeof(ks->ks_id), id);
 		log_verbose("ModelKey %zu (%s %s): key id %s", key_nslots,
 		    cv->cv_argv[0], cv->cv_argv[1], id);
 	}
@@ -235,7 +236,7 @@ key_store_rotate(uint32_t want, char *msg, size_t msglen)
 		key_slots[i].ks_usable = 0;
 	}
 	key_cur = next;
-	key_hex(key_slots[next].ks_id, SEAL_KEYID_LEN, id, sizeof(id));
+	hex_encode(key_slots[next].ks_id, SEAL_KEYID_LEN, id);
 	snprintf(msg, msglen, "key %zu of %zu (id %s) is current", next + 1,
 	    key_nslots, id);
 	return 0;

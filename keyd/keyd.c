@@ -38,6 +38,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "err.h"
+#include "hex.h"
 #include "log.h"
 #include "proto.h"
 #include "proc.h"
@@ -346,7 +347,7 @@ key_send_model(size_t i)
 		return;
 	if ((b = buf_new(PROTO_MAX_CTL_FRAME)) == NULL)
 		fatalx_f("buf_new");
-	key_hex(km->km_sha, sizeof(km->km_sha), sha, sizeof(sha));
+	hex_encode(km->km_sha, sizeof(km->km_sha), sha);
 	r |= buf_put_u32(b, (uint32_t)i);
 	r |= buf_put_u32(b, (uint32_t)key_nmodels);
 	r |= buf_put_string(b, km->km_name);

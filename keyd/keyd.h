@@ -70,7 +70,6 @@ void	key_model_verify(struct key_model *, const char *pub, size_t publen);
 void	key_model_close(struct key_model *);
 int	key_model_chunk(struct key_model *, uint32_t, int *fdp, char *,
 	    size_t);
-void	key_hex(const u_char *, size_t, char *, size_t);
 
 /* key-store.c */
 void	key_store_init(void);

@@ -34,6 +34,7 @@
 #include <openssl/rand.h>
 
 #include "err.h"
+#include "hex.h"
 #include "seal.h"
 #include "engine/gguf.h"
 
@@ -86,7 +87,6 @@ struct ps_progress {
 
 static void	usage(void) __attribute__((__noreturn__));
 static void	ps_args(int, char **, const char *, struct ps_opts *, int);
-static void	ps_hex(const u_char *, size_t, char *);
 static void	ps_progress(uint64_t, uint64_t, void *);
 static void	ps_progress_end(struct ps_progress *);
 static void	ps_read_key(const char *, u_char *);
@@ -173,18 +173,6 @@ ps_args(int argc, char **argv, const char *allowed, struct ps_opts *o,
 		usage();
 }
 
-static void
-ps_hex(const u_char *p, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
 
 /* Percentages on a terminal only: scripts see clean output. */
 static void
@@ -539,7 +527,7 @@ ps_keygen(int argc, char **argv)
 	if (RAND_bytes(key, sizeof(key)) != 1)
 		pwr_tool_errx(1, "RAND_bytes failed");
 	seal_keyid(key, id);
-	ps_hex(key, sizeof(key), hex);
+	hex_encode(key, sizeof(key), hex);
 	OPENSSL_cleanse(key, sizeof(key));
 	hex[2 * SEAL_KEY_LEN] = '\n';
 	/* O_EXCL: an existing key may already protect models; keep it. */
@@ -554,7 +542,7 @@ ps_keygen(int argc, char **argv)
 		pwr_tool_err(1, "%s", path);
 	}
 	OPENSSL_cleanse(hex, sizeof(hex));
-	ps_hex(id, sizeof(id), idhex);
+	hex_encode(id, sizeof(id), idhex);
 	printf("key id %s\n", idhex);
 	return 0;
 }
@@ -603,7 +591,7 @@ ps_encrypt(int argc, char **argv)
 	ps_atomic_commit(ofd, tmp, out);
 	close(ifd);
 	ps_plan_free(&pp);
-	ps_hex(m.pm_sha256, sizeof(m.pm_sha256), hex);
+	hex_encode(m.pm_sha256, sizeof(m.pm_sha256), hex);
 	printf("sealed %s: %u chunks, plaintext sha256 %s\n", out,
 	    m.pm_nchunks, hex);
 	if (o.po_sign != NULL)
@@ -675,7 +663,7 @@ ps_verify(int argc, char **argv)
 	ps_model_hash(model, o.po_key, &m, err, sizeof(err), &ok);
 	printf("model      %s\n", model);
 	if (m.pm_enc) {
-		ps_hex(m.pm_keyid, sizeof(m.pm_keyid), hex);
+		hex_encode(m.pm_keyid, sizeof(m.pm_keyid), hex);
 		printf("encrypted  yes, %u chunks, key id %s\n", m.pm_nchunks,
 		    hex);
 		printf("decrypt    %s (%s)\n", ok ? "pass" : "FAIL",
@@ -686,7 +674,7 @@ ps_verify(int argc, char **argv)
 		}
 	} else
 		printf("encrypted  no\n");
-	ps_hex(m.pm_sha256, sizeof(m.pm_sha256), hex);
+	hex_encode(m.pm_sha256, sizeof(m.pm_sha256), hex);
 	printf("sha256     %s\nsize       %llu\n", hex,
 	    (unsigned long long)m.pm_size);
 	if (o.po_sha256 != NULL) {
@@ -711,7 +699,7 @@ ps_hash(int argc, char **argv)
 	ps_model_hash(argv[optind], o.po_key, &m, err, sizeof(err), &ok);
 	if (!ok)
 		pwr_tool_errx(1, "%s: %s", argv[optind], err);
-	ps_hex(m.pm_sha256, sizeof(m.pm_sha256), hex);
+	hex_encode(m.pm_sha256, sizeof(m.pm_sha256), hex);
 	printf("%s  %s\n", hex, argv[optind]);
 	return 0;
 }
@@ -726,7 +714,7 @@ ps_info_enc(int fd, const char *path)
 
 	if (seal_header_read(fd, &sh, err, sizeof(err)) != 0)
 		pwr_tool_errx(1, "%s: %s", path, err);
-	ps_hex(sh.sh_keyid, sizeof(sh.sh_keyid), hex);
+	hex_encode(sh.sh_keyid, sizeof(sh.sh_keyid), hex);
 	printf("format power-seal %u\nkey-id %s\nplaintext %llu\n"
 	    "chunks %u\nheader %zu\n", sh.sh_version, hex,
 	    (unsigned long long)sh.sh_plain_size, sh.sh_nchunks,

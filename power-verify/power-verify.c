@@ -30,6 +30,7 @@
 #include <openssl/x509.h>
 
 #include "err.h"
+#include "hex.h"
 #include "verify.h"
 
 /*
@@ -111,7 +112,7 @@ usage(void)
 static void
 pv_hex_opt(const char *opt, const char *s, u_char *out, size_t len)
 {
-	if (verify_hex_decode(s, out, len) != 0)
+	if (hex_decode(s, out, len) != 0)
 		pwr_tool_errx(2, "--%s: \"%s\" is not %zu hex digits", opt, s,
 		    2 * len);
 }

@@ -44,6 +44,7 @@
 #include <jansson.h>
 
 #include "evidence.h"
+#include "hex.h"
 #include "ratls.h"
 #include "verify.h"
 
@@ -536,7 +537,7 @@ net_fetched(struct verify *v, const char *body, size_t len)
 		if (hash == NULL)
 			verify_check(v, "model-hash", 1, VERIFY_FAIL, "server",
 			    "the document names no model_sha256");
-		else if (!vo.vo_have_model && verify_hex_decode(hash,
+		else if (!vo.vo_have_model && hex_decode(hash,
 		    vo.vo_model_sha256, sizeof(vo.vo_model_sha256)) == 0)
 			vo.vo_have_model = 1;
 		if (saved->vo_model != NULL)

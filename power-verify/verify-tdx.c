@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "tdx.h"
 #include "verify.h"
 
@@ -95,7 +96,6 @@ static void	 vtdx_pck_chain(struct verify *, const struct tdx_quote *,
 		    STACK_OF(X509) *);
 static void	 vtdx_policy(struct verify *, const struct tdx_quote *);
 static int	 vtdx_read_file(const char *, char **, size_t *);
-static int	 vtdx_hex(const char *, u_char *, size_t);
 static const char *vtdx_tohex(const u_char [TDX_TCB_SVNS],
 		    char [2 * TDX_TCB_SVNS + 1]);
 static int	 vtdx_json_string(const char *, size_t, size_t *);
@@ -526,24 +526,6 @@ vtdx_tohex(const u_char svn[TDX_TCB_SVNS], char out[2 * TDX_TCB_SVNS + 1])
 	return out;
 }
 
-/* Exactly 2 * len hex digits into out; 0 or -1. */
-static int
-vtdx_hex(const char *s, u_char *out, size_t len)
-{
-	size_t	i;
-	int	hi, lo;
-
-	if (strlen(s) != len * 2)
-		return -1;
-	for (i = 0; i < len; i++) {
-		hi = OPENSSL_hexchar2int((u_char)s[2 * i]);
-		lo = OPENSSL_hexchar2int((u_char)s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (u_char)(hi << 4 | lo);
-	}
-	return 0;
-}
 
 /*
  * Intel signs the bytes of a member's value exactly as they appear in
@@ -734,7 +716,7 @@ vtdx_collateral(struct verify *v, const char *path,
 	if ((doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) ==
 	    NULL || !json_is_object(json_object_get(doc, vk->vk_member)) ||
 	    (hex = json_string_value(json_object_get(doc, "signature"))) ==
-	    NULL || vtdx_hex(hex, sig, sizeof(sig)) != 0 ||
+	    NULL || hex_decode(hex, sig, sizeof(sig)) != 0 ||
 	    vtdx_json_member(text, len, vk->vk_member, &off, &vlen) != 0) {
 		verify_check(v, vk->vk_sig_check, 1, VERIFY_FAIL, vk->vk_whose,
 		    "%s is not an Intel %s document", path, vk->vk_member);
@@ -797,7 +779,7 @@ vtdx_json_hex(json_t *obj, const char *key, u_char *out, size_t len)
 
 	if ((hex = json_string_value(json_object_get(obj, key))) == NULL)
 		return -1;
-	return vtdx_hex(hex, out, len);
+	return hex_decode(hex, out, len);
 }
 
 /* The QE that signed is the one Intel's QE identity describes. */
@@ -845,7 +827,7 @@ vtdx_fmspc_matches(json_t *tcbinfo, const struct tdx_quote *tq)
 
 	want = json_string_value(json_object_get(tcbinfo, "fmspc"));
 	return want != NULL && tdx_quote_fmspc(tq, have) == 0 &&
-	    vtdx_hex(want, w, sizeof(w)) == 0 &&
+	    hex_decode(want, w, sizeof(w)) == 0 &&
 	    memcmp(have, w, sizeof(w)) == 0;
 }
 

@@ -37,6 +37,7 @@
 
 #include "err.h"
 #include "evidence.h"
+#include "hex.h"
 #include "verify.h"
 
 /*
@@ -116,35 +117,12 @@ verify_check(struct verify *v, const char *name, int required,
 static char *
 verify_hex(const u_char *p, size_t len, char *out, size_t outlen)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
 	if (outlen == 0)
 		return out;
-	for (i = 0; i < len && 2 * i + 2 < outlen; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	out[2 * i] = '\0';
+	hex_encode(p, len < (outlen - 1) / 2 ? len : (outlen - 1) / 2, out);
 	return out;
 }
 
-int
-verify_hex_decode(const char *s, u_char *out, size_t len)
-{
-	size_t	i;
-	int	hi, lo;
-
-	if (strlen(s) != 2 * len)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((hi = OPENSSL_hexchar2int((u_char)s[2 * i])) < 0 ||
-		    (lo = OPENSSL_hexchar2int((u_char)s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (u_char)(hi << 4 | lo);
-	}
-	return 0;
-}
 
 /* One binding over 32 bytes of report_data, compared in constant time. */
 static void
@@ -297,7 +275,7 @@ verify_json_hex(struct verify *v, json_t *doc, const char *field,
 			    "\"%s\" is not a string", field);
 		return 0;
 	}
-	if (len > sizeof(got) || verify_hex_decode(s, got, len) != 0)
+	if (len > sizeof(got) || hex_decode(s, got, len) != 0)
 		verify_check(v, name, 1, VERIFY_FAIL, "server",
 		    "\"%s\" is not %zu bytes of hex", field, len);
 	else if (CRYPTO_memcmp(got, want, len) != 0)
@@ -593,7 +571,7 @@ verify_decode_text(const u_char *p, size_t len, u_char **outp,
 	if (i == len && n > 0 && n % 2 == 0 &&
 	    (*outp = malloc(n / 2)) != NULL) {
 		*outlenp = n / 2;
-		if (verify_hex_decode(hex, *outp, n / 2) == 0) {
+		if (hex_decode(hex, *outp, n / 2) == 0) {
 			free(hex);
 			return 0;
 		}

@@ -126,8 +126,6 @@ void	verify_measurement(struct verify *, const u_char *, size_t);
  * 0, or -1 after printing why FILE could not be read.
  */
 int	verify_report(struct verify *, const char *path);
-/* Exactly len bytes from 2 * len hex digits; 0 or -1. */
-int	verify_hex_decode(const char *, u_char *, size_t len);
 /* Base64 (whitespace ignored) into a new allocation; 0 or -1. */
 int	verify_base64_decode(const char *, size_t, u_char **, size_t *);
 /*

@@ -37,6 +37,7 @@
 static int (*const suites[])(void) = {
 	buf_suite,
 	utf8_suite,
+	hex_suite,
 	proto_suite,
 	config_suite,
 	log_suite,

@@ -26,6 +26,7 @@ int	buf_suite(void);
 int	config_suite(void);
 int	evidence_suite(void);
 int	gguf_suite(void);
+int	hex_suite(void);
 int	log_suite(void);
 int	model_suite(void);
 int	proto_suite(void);
