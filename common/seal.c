@@ -63,7 +63,6 @@ static int	seal_gcm_init(EVP_CIPHER_CTX *, int, const u_char *,
 		    const struct seal_header *, uint32_t);
 static int	seal_gcm_update(EVP_CIPHER_CTX *, const u_char *, u_char *,
 		    size_t);
-static int	seal_pread_full(int, u_char *, size_t, uint64_t);
 static int	seal_pwrite_full(int, const u_char *, size_t, uint64_t);
 static int	seal_decrypt_chunk_fd(EVP_CIPHER_CTX *, EVP_MD_CTX *, int,
 		    const struct seal_header *, const u_char *, uint32_t, int,
@@ -448,8 +447,7 @@ seal_chunk_decrypt(const u_char key[SEAL_KEY_LEN],
 	return r;
 }
 
-/* 0, PWR_ERR_EOF on a short file or PWR_ERR_SYSTEM_ERROR (errno). */
-static int
+int
 seal_pread_full(int fd, u_char *p, size_t len, uint64_t off)
 {
 	ssize_t	n;

@@ -160,4 +160,7 @@ void	seal_sig_statement(const u_char sha256[32], uint64_t size,
  */
 int	seal_memfd_seal(int fd);
 
+/* len bytes at off: 0, PWR_ERR_EOF (short file), PWR_ERR_SYSTEM_ERROR. */
+int	seal_pread_full(int fd, u_char *, size_t len, uint64_t off);
+
 #endif /* POWER_SEAL_H */

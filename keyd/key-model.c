@@ -74,7 +74,6 @@ static int	key_model_stream(struct key_model *, struct seal_header *,
 		    const u_char *, int, const char *);
 static u_char	*key_stream_key(const u_char *);
 static void	key_stream_wipe(void);
-static int	key_pread_full(int, u_char *, size_t, uint64_t);
 static int	key_model_sig_check(struct key_model *, const char *, size_t);
 static void	key_progress_cb(uint64_t, uint64_t, void *);
 static void	key_size_text(uint64_t, char *, size_t);
@@ -414,7 +413,7 @@ key_model_chunk(struct key_model *km, uint32_t i, int *fdp, char *err,
 		close(fd);
 		return -1;
 	}
-	if ((r = key_pread_full(km->km_fd, p, len, c->sc_file_off)) != 0)
+	if ((r = seal_pread_full(km->km_fd, p, len, c->sc_file_off)) != 0)
 		(void)snprintf(err, errlen, "chunk %u: read: %s", i,
 		    r == PWR_ERR_EOF ? "file truncated" : strerror(errno));
 	else if ((r = seal_chunk_decrypt(km->km_key, km->km_sh, i, p,
@@ -442,26 +441,6 @@ key_model_chunk(struct key_model *km, uint32_t i, int *fdp, char *err,
 	return 0;
 }
 
-/* 0, PWR_ERR_EOF on a short file, or PWR_ERR_SYSTEM_ERROR (errno). */
-static int
-key_pread_full(int fd, u_char *p, size_t len, uint64_t off)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = pread(fd, p, len, (off_t)off)) == -1 &&
-		    errno == EINTR)
-			continue;
-		if (n == -1)
-			return PWR_ERR_SYSTEM_ERROR;
-		if (n == 0)
-			return PWR_ERR_EOF;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 static int
 key_model_sig_check(struct key_model *km, const char *pub, size_t publen)

@@ -41,16 +41,9 @@ stop_fake() {
 
 # family TEE [extra config lines]: a fresh family with this TEE.
 family() {
-	if [ -n "$FRONTD_PID" ]; then
-		stop_family
-		[ "$STOP_STATUS" = 0 ] || fail "frontd exited $STOP_STATUS"
-	fi
-	# start_family reads the port from the log: not the last family's.
-	PORT=
-	: > "$LOG"
 	{ echo "TEE $1"; shift; for l in "$@"; do echo "$l"; done; } |
 	    write_config
-	start_family
+	restart_family
 }
 
 # fake TYPE REPORT [-c VCEK]: a fake configfs-tsm in $OBJ/tsm, owned by

@@ -20,25 +20,11 @@ M=$OBJ/models
 mkdir -p "$M"
 chmod 0755 "$M"
 
-sha() {
-	sha256sum <"$1" | cut -c1-64
-}
-
 # conf [lines on stdin]: the test config without the default model.
 conf() {
 	write_config
 	grep -v '^Model stories260K ' "$CONF" >"$CONF.new" &&
 	    mv "$CONF.new" "$CONF"
-}
-
-restart() {
-	if [ -n "$FRONTD_PID" ]; then
-		stop_family
-		[ "$STOP_STATUS" = 0 ] || fail "frontd exit $STOP_STATUS"
-	fi
-	FRONTD_PID=
-	PORT=
-	start_family
 }
 
 # complete MODEL: a greedy completion of 16 tokens; sets TEXT.
@@ -61,7 +47,7 @@ seed=$(( $$ * 7919 + $(date +%s) % 100000 ))
 "$MK" -o "$OBJ/plain.gguf" -t Q8_0 -e 512 -f 2048 -l 8 -H 8 -K 8 \
     --vocab "$VOCAB" -s "$seed" 2>"$OBJ/mk.err" >/dev/null ||
     fail "power-mkmodel: $(cat "$OBJ/mk.err")"
-PLAIN_SHA=$(sha "$OBJ/plain.gguf")
+PLAIN_SHA=$(sha256_hex "$OBJ/plain.gguf")
 PLAIN_SIZE=$(wc -c <"$OBJ/plain.gguf" | tr -d ' ')
 umask 077
 "$SEAL" keygen "$OBJ/k1" >/dev/null || fail "keygen"
@@ -77,7 +63,7 @@ ModelKey file $OBJ/k1
 Model whole $M/m.enc sha256:$PLAIN_SHA
 Model plain $M/good.gguf sha256:$PLAIN_SHA
 EOF
-restart
+restart_family
 complete whole
 WHOLE_TEXT=$TEXT
 RSS_WHOLE=$(rss inferd)
@@ -90,7 +76,7 @@ ModelKey file $OBJ/k1
 StreamLayers yes
 Model enc $M/m.enc sha256:$PLAIN_SHA
 EOF
-restart
+restart_family
 wait_log "keyd: model enc: checked .* in [0-9]* chunks with key 1" 5 ||
     fail "keyd did not check enc for streaming"
 wait_log "inferd: model enc: streamed: [0-9]* chunks" 5 ||
@@ -117,7 +103,7 @@ echo "model $size_k KiB; inferd VmRSS: whole memfd $RSS_WHOLE KiB," \
 leaks=$(find "$OBJ" /tmp /var/tmp /dev/shm -xdev -type f \
     -size "${PLAIN_SIZE}c" 2>/dev/null | while read -r f; do
 	[ "$(head -c 4 "$f" 2>/dev/null)" = GGUF ] &&
-	    [ "$(sha "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
+	    [ "$(sha256_hex "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
 	    echo "$f"
 done)
 [ -z "$leaks" ] || fail "plaintext of the streamed model on disk: $leaks"

@@ -22,28 +22,12 @@ CACHEDIR=$OBJ/cache
 mkdir -p "$M" "$CACHEDIR"
 chmod 0755 "$M"
 
-# sha FILE: its SHA-256 in hex.
-sha() {
-	sha256sum <"$1" | cut -c1-64
-}
-
 # conf [lines on stdin]: the test config without the default model.
 conf() {
 	write_config
 	grep -v '^Model stories260K ' "$CONF" >"$CONF.new" &&
 	    mv "$CONF.new" "$CONF"
 	echo "HashCache $CACHEDIR/hashcache" >>"$CONF"
-}
-
-# restart: a fresh family on the current $CONF.
-restart() {
-	if [ -n "$FRONTD_PID" ]; then
-		stop_family
-		[ "$STOP_STATUS" = 0 ] || fail "frontd exit $STOP_STATUS"
-	fi
-	FRONTD_PID=
-	PORT=
-	start_family
 }
 
 # chat MODEL: one short chat completion; sets CODE and BODY.
@@ -71,7 +55,7 @@ verified_is() {
 seed=$(( $$ * 7919 + $(date +%s) % 100000 ))
 "$MK" -o "$OBJ/plain.gguf" -p tiny --vocab "$VOCAB" -s "$seed" \
     2>"$OBJ/mk.err" || fail "power-mkmodel: $(cat "$OBJ/mk.err")"
-PLAIN_SHA=$(sha "$OBJ/plain.gguf")
+PLAIN_SHA=$(sha256_hex "$OBJ/plain.gguf")
 PLAIN_SIZE=$(wc -c <"$OBJ/plain.gguf" | tr -d ' ')
 
 # Keys: k1 a root-only file, k2 in the environment, k0 readable by all.
@@ -101,8 +85,8 @@ b=$(dd if="$M/tampered.gguf" bs=1 skip=$off count=1 2>/dev/null | od -An -tu1 |
     tr -d ' ')
 printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" |
     dd of="$M/tampered.gguf" bs=1 seek=$off conv=notrunc 2>/dev/null
-VOCAB_SHA=$(sha "$VOCAB")
-[ "$(sha "$M/tampered.gguf")" != "$VOCAB_SHA" ] || fail "byte not flipped"
+VOCAB_SHA=$(sha256_hex "$VOCAB")
+[ "$(sha256_hex "$M/tampered.gguf")" != "$VOCAB_SHA" ] || fail "byte not flipped"
 openssl genpkey -algorithm ed25519 -out "$OBJ/sign.pem" 2>/dev/null &&
     openssl pkey -in "$OBJ/sign.pem" -pubout -out "$OBJ/pub.pem" \
     2>/dev/null || fail "openssl ed25519 key"
@@ -126,7 +110,7 @@ Model good $M/good.gguf sha256:$PLAIN_SHA
 Model sealed1 $M/k1.enc sha256:$PLAIN_SHA
 Model sealed2 $M/k2.enc
 EOF
-restart
+restart_family
 for m in good sealed1 sealed2; do
 	checked "$m"
 	grep -q "keyd: model $m .*refused" "$LOG" && fail "$m refused"
@@ -151,7 +135,7 @@ n=$(ls -l /proc/"$ipid"/fd 2>/dev/null | grep -c 'memfd:power-model')
 leaks=$(find "$OBJ" /tmp /var/tmp /dev/shm "$CACHEDIR" -xdev -type f \
     -size "${PLAIN_SIZE}c" 2>/dev/null | while read -r f; do
 	[ "$(head -c 4 "$f" 2>/dev/null)" = GGUF ] &&
-	    [ "$(sha "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
+	    [ "$(sha256_hex "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
 	    echo "$f"
 done)
 [ -z "$leaks" ] || fail "plaintext of a sealed model on disk: $leaks"
@@ -207,11 +191,11 @@ Model fine $VOCAB
 Model tampered $M/tampered.gguf sha256:$VOCAB_SHA
 Model sealed0 $M/k0.enc
 EOF
-restart
+restart_family
 for m in fine tampered sealed0; do
 	checked "$m"
 done
-grep -q "keyd: model tampered ($M/tampered.gguf) refused: sha256 mismatch: configured $VOCAB_SHA, file $(sha "$M/tampered.gguf")" \
+grep -q "keyd: model tampered ($M/tampered.gguf) refused: sha256 mismatch: configured $VOCAB_SHA, file $(sha256_hex "$M/tampered.gguf")" \
     "$LOG" || fail "no clear line for the tampered model"
 grep -q "keyd: ModelKey file $OBJ/k0: mode 0644: group or others may read it" \
     "$LOG" || fail "no line for the 0644 key file"
@@ -243,7 +227,7 @@ Model signed $M/signed.gguf
 Model badsig $M/badsig.gguf
 Model nosig $M/nosig.gguf
 EOF
-restart
+restart_family
 for m in signed badsig nosig; do
 	checked "$m"
 done

@@ -199,3 +199,20 @@ stop_family() {
 	wait "$FRONTD_PID"
 	STOP_STATUS=$?
 }
+
+# restart_family: stop the running family, which must exit 0, and start
+# a new one on $CONF.
+restart_family() {
+	if [ -n "$FRONTD_PID" ]; then
+		stop_family
+		[ "$STOP_STATUS" = 0 ] || fail "frontd exited $STOP_STATUS"
+	fi
+	FRONTD_PID=
+	PORT=
+	start_family
+}
+
+# sha256_hex FILE: its SHA-256 in hex.
+sha256_hex() {
+	sha256sum <"$1" | cut -c1-64
+}
