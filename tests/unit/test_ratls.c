@@ -128,13 +128,16 @@ test_repeated_extension(void)
 	struct ratls_cert	 rc;
 	X509			*x;
 	X509_EXTENSION		*ext;
+	ASN1_OBJECT		*cmw;
 	u_char			*der;
 	size_t			 len;
 	int			 i;
 
 	der = t_cert(t_key, &len, &x);
 	OPENSSL_free(der);
-	i = X509_get_ext_by_OBJ(x, OBJ_txt2obj(RATLS_OID_CMW, 1), -1);
+	CU_ASSERT_FATAL((cmw = OBJ_txt2obj(RATLS_OID_CMW, 1)) != NULL);
+	i = X509_get_ext_by_OBJ(x, cmw, -1);
+	ASN1_OBJECT_free(cmw);
 	CU_ASSERT_FATAL(i >= 0);
 	ext = X509_EXTENSION_dup(X509_get_ext(x, i));
 	CU_ASSERT_EQUAL_FATAL(X509_add_ext(x, ext, -1), 1);
