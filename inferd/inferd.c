@@ -179,7 +179,7 @@ main(int argc, char **argv)
 	    sizeof(infer_parent_perms) / sizeof(infer_parent_perms[0]),
 	    infer_parent_handlers, proc_lost_parent, NULL);
 	proc_log_to_parent(&infer_parent);
-	infer_test_init(PROC_CHANNEL_FD);
+	infer_test_init(PROC_CHANNEL_FD, &infer_keyd);
 	proc_child_sandbox(&cc, &infer_limits, infer_filter, infer_filter_len);
 	proc_child_conf_clear(&cc);
 	proc_send_empty(&infer_parent, PROTO_CTL_READY, 0);

@@ -124,6 +124,6 @@ extern const struct sandbox_rule	infer_filter[];
 extern const size_t			infer_filter_len;
 
 /* infer-test.c */
-void	infer_test_init(int parentfd);
+void	infer_test_init(int parentfd, const struct proc_peer *keyd);
 
 #endif /* POWER_INFERD_H */
