@@ -96,6 +96,9 @@ write_config() {
 # start_family: frontd -d in the background; waits for /health.
 start_family() {
 	[ -f "$CONF" ] || write_config </dev/null
+	# Empty the log first: the shell truncates it for frontd only once
+	# the job has started, and the port is read from it below.
+	: >"$LOG"
 	"$FRONTD" -d -f "$CONF" >"$LOG" 2>&1 &
 	FRONTD_PID=$!
 	i=0
