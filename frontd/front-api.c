@@ -159,15 +159,9 @@ static void
 api_log(const char *method, const char *path, int status, const char *model,
     const struct timespec *start, json_int_t ptok, json_int_t ctok)
 {
-	struct timespec	now;
-	long long	ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
 	log_info("%s %s %d model=%.*s tokens=%lld+%lld %lldms", method, path,
 	    status, API_LOG_MODEL, model != NULL ? model : "-",
-	    (long long)ptok, (long long)ctok, ms);
+	    (long long)ptok, (long long)ctok, network_ms_since(start));
 }
 
 static void
@@ -556,7 +550,7 @@ api_infer_reply(struct network *nw, struct proto_msg *msg)
 	struct proc_peer	*peer = &nw->nw_infer;
 	const u_char		*data = NULL;
 	uint32_t		 kind, total, id = msg->pm_hdr.peerid;
-	size_t			 len = 0;
+	size_t			 len = 0, max;
 
 	kind = proc_get_u32(msg);
 	total = proc_get_u32(msg);
@@ -564,8 +558,11 @@ api_infer_reply(struct network *nw, struct proto_msg *msg)
 	if (proc_end(peer, msg) != 0)
 		return;
 	if (nw->nw_rx_total == 0) {
+		/* A model list for /v1/attestation is much smaller. */
+		max = attest_owns_infer(nw, id) ? FRONT_MAX_MODELS_DOC :
+		    PROTO_MAX_DOC;
 		if (kind < REQ_KIND_EVENT || kind > REQ_KIND_ERROR ||
-		    total == 0 || total > PROTO_MAX_DOC) {
+		    total == 0 || total > max) {
 			proc_violation(peer, "INFER_REPLY: kind %u, %u bytes",
 			    kind, total);
 			return;
@@ -598,7 +595,10 @@ api_infer_reply(struct network *nw, struct proto_msg *msg)
 	buf_reset(nw->nw_rx);
 }
 
-/* A whole reply document.  A request we forgot (cancelled) is ignored. */
+/*
+ * A whole reply document: the model list GET /v1/attestation asked for
+ * goes to front-attest.c.  A request we forgot (cancelled) is ignored.
+ */
 static void
 api_doc(struct network *nw, uint32_t id, uint32_t kind, const u_char *data,
     size_t len)
@@ -607,6 +607,10 @@ api_doc(struct network *nw, uint32_t id, uint32_t kind, const u_char *data,
 	json_error_t	 jerr;
 	json_t		*doc;
 
+	if (attest_owns_infer(nw, id)) {
+		attest_infer_doc(nw, id, kind, data, len);
+		return;
+	}
 	if ((doc = json_loadb((const char *)data, len, JSON_ALLOW_NUL,
 	    &jerr)) == NULL ||
 	    !json_is_object(doc)) {

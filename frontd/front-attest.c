@@ -60,7 +60,6 @@
  */
 
 #define ATTEST_MODELS_DOC	"{}"
-#define ATTEST_MAX_MODELS_DOC	(4UL << 20)	/* the model list, bytes */
 
 /* A GET /v1/attestation between the client, inferd and attestd. */
 struct attest_req {
@@ -70,7 +69,6 @@ struct attest_req {
 	struct evhttp_connection *at_conn;
 	uint32_t		 at_infer_id;	/* awaited from inferd, or 0 */
 	uint32_t		 at_attest_id;	/* awaited from attestd, or 0 */
-	struct buf		*at_rx;		/* a chunked model list */
 	u_char			 at_nonce[EVIDENCE_NONCE_LEN];
 	char			*at_model;	/* asked for; NULL: the first */
 	u_char			 at_sha256[EVIDENCE_SHA256_LEN];
@@ -127,14 +125,9 @@ attest_error(struct evhttp_request *req, int status, const char *type,
 static void
 attest_log(struct attest_req *at, int status)
 {
-	struct timespec	now;
-	long long	ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(now.tv_sec - at->at_start.tv_sec) * 1000 +
-	    (now.tv_nsec - at->at_start.tv_nsec) / 1000000;
 	log_info("GET /v1/attestation %d model=%.64s %lldms", status,
-	    at->at_model != NULL ? at->at_model : "-", ms);
+	    at->at_model != NULL ? at->at_model : "-",
+	    network_ms_since(&at->at_start));
 }
 
 static uint32_t
@@ -267,7 +260,6 @@ attest_done(struct attest_req *at)
 	nw->nw_nattests--;
 	if (at->at_timer != NULL)
 		event_free(at->at_timer);
-	buf_free(at->at_rx);
 	free(at->at_model);
 	explicit_bzero(at, sizeof(*at));
 	free(at);
@@ -334,43 +326,24 @@ attest_peer_lost(struct network *nw, enum proc_id id)
 	}
 }
 
-/* One INFER_REPLY frame for a model list we asked for. */
+/*
+ * The whole model list we asked for, put together by front-api.c: a
+ * RESULT, or an ERROR (inferd could not list its models).
+ */
 void
-attest_infer_reply(struct network *nw, struct proto_msg *msg)
+attest_infer_doc(struct network *nw, uint32_t id, uint32_t kind,
+    const u_char *data, size_t len)
 {
-	struct proc_peer	*peer = &nw->nw_infer;
 	struct attest_req	*at;
-	const u_char		*data;
-	uint32_t		 kind, total;
-	size_t			 len = 0;
 
-	kind = proc_get_u32(msg);
-	total = proc_get_u32(msg);
-	data = proc_get_data(msg, &len);
-	if (proc_end(peer, msg) != 0)
-		return;
-	if ((at = attest_find(nw, msg->pm_hdr.peerid, 0)) == NULL)
-		fatalx_f("no request %u", msg->pm_hdr.peerid);
-	if ((kind != REQ_KIND_RESULT && kind != REQ_KIND_ERROR) ||
-	    total == 0 || total > ATTEST_MAX_MODELS_DOC || len > total) {
-		proc_violation(peer, "INFER_REPLY: models %u, %u bytes", kind,
-		    total);
+	if ((at = attest_find(nw, id, 0)) == NULL)
+		fatalx_f("no request %u", id);
+	if (kind != REQ_KIND_RESULT && kind != REQ_KIND_ERROR) {
+		proc_violation(&nw->nw_infer, "INFER_REPLY: models kind %u",
+		    kind);
 		return;
 	}
-	if (at->at_rx == NULL && len == total) {
-		attest_models(at, kind == REQ_KIND_RESULT ? data : NULL, len);
-		return;
-	}
-	if (at->at_rx == NULL && (at->at_rx = buf_new(total)) == NULL)
-		fatalx_f("buf_new");
-	if (buf_max(at->at_rx) != total || buf_put(at->at_rx, data, len) != 0) {
-		proc_violation(peer, "INFER_REPLY: models chunks do not add up");
-		return;
-	}
-	if (buf_len(at->at_rx) < total)
-		return;
-	attest_models(at, kind == REQ_KIND_RESULT ? buf_ptr(at->at_rx) : NULL,
-	    total);
+	attest_models(at, kind == REQ_KIND_RESULT ? data : NULL, len);
 }
 
 /* The model list (NULL: inferd answered with an error). */
@@ -392,8 +365,6 @@ attest_models(struct attest_req *at, const u_char *data, size_t len)
 		    "malformed");
 		return;
 	}
-	buf_free(at->at_rx);
-	at->at_rx = NULL;
 	if (at->at_req == NULL || doc == NULL) {
 		if (doc != NULL)
 			json_decref(doc);

@@ -154,6 +154,17 @@ network_main(int debug, int verbose)
 	exit(0);
 }
 
+/* Milliseconds since a CLOCK_MONOTONIC time, for logs and status. */
+long long
+network_ms_since(const struct timespec *t)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - t->tv_sec) * 1000 +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
 int
 network_draining(void)
 {
@@ -379,18 +390,8 @@ network_dispatch_tls(struct proc_peer *peer, struct proto_msg *msg)
 	tls_listen(peer->pp_arg, peer, msg);
 }
 
-/*
- * A model list asked for by GET /v1/attestation goes to front-attest.c,
- * unless a chunked API document is being put together (inferd must not
- * interleave: front-api.c calls that a violation).
- */
 static void
 network_dispatch_reply(struct proc_peer *peer, struct proto_msg *msg)
 {
-	struct network	*nw = peer->pp_arg;
-
-	if (nw->nw_rx_total == 0 && attest_owns_infer(nw, msg->pm_hdr.peerid))
-		attest_infer_reply(nw, msg);
-	else
-		api_infer_reply(nw, msg);
+	api_infer_reply(peer->pp_arg, msg);
 }

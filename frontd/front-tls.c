@@ -104,7 +104,6 @@ static void	 tls_schedule(struct tls_state *, long);
 static void	 tls_retry(struct tls_state *, const char *);
 static int	 tls_install(struct network *, struct attest_evidence *);
 static void	 tls_set_ctx(struct tls_state *, SSL_CTX *);
-static long long tls_ms_since(const struct timespec *);
 
 static struct tls_state	tls_state_store;
 
@@ -384,7 +383,7 @@ tls_install(struct network *nw, struct attest_evidence *ae)
 	long long		 evms;
 	int			 r = -1;
 
-	evms = tls_ms_since(&ts->ts_asked);
+	evms = network_ms_since(&ts->ts_asked);
 	obj = attest_evidence_json(ae);
 	if ((json = json_dumps(obj, JSON_COMPACT)) == NULL)
 		fatalx_f("json_dumps");
@@ -414,7 +413,7 @@ tls_install(struct network *nw, struct attest_evidence *ae)
 	log_info("RA-TLS certificate issued: serial %s, %s evidence%s, "
 	    "valid until %s, %lld ms (evidence %lld ms)",
 	    serial != NULL ? serial : "?", ei->ei_tee, ei->ei_simulated ?
-	    " (simulated)" : "", until, tls_ms_since(&ts->ts_asked), evms);
+	    " (simulated)" : "", until, network_ms_since(&ts->ts_asked), evms);
 	network_send_status(nw, 0);
 	r = 0;
  out:
@@ -482,7 +481,7 @@ tls_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	 * when it expires.
 	 */
 	log_warnx("RA-TLS: attestd has not answered request %u for %lld s",
-	    ts->ts_pending, tls_ms_since(&ts->ts_asked) / 1000);
+	    ts->ts_pending, network_ms_since(&ts->ts_asked) / 1000);
 	snprintf(ts->ts_status, sizeof(ts->ts_status), "%s; evidence "
 	    "request %u unanswered", ts->ts_ctx != NULL ? "RA-TLS "
 	    "certificate served" : "no RA-TLS certificate", ts->ts_pending);
@@ -516,14 +515,4 @@ const char *
 tls_status(struct network *nw)
 {
 	return nw->nw_tls->ts_status;
-}
-
-static long long
-tls_ms_since(const struct timespec *t)
-{
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
 }

@@ -28,6 +28,7 @@
 #define FRONT_PEER_TIMEOUT_MS	1000	/* sibling answer limit */
 #define FRONT_MAX_PENDING	64	/* /health requests waiting */
 #define FRONT_MAX_ADMIN		16	/* control socket clients */
+#define FRONT_MAX_MODELS_DOC	(4UL << 20) /* model list for attestation */
 #define FRONT_MAX_BOUND		(2 * FRONT_MAX_LISTEN)	/* Listen + ListenTLS */
 #define FRONT_ATTEST_TIMEOUT_MS	5000	/* evidence: hardware can be slow */
 #define FRONT_MAX_ATTEST	64	/* /v1/attestation requests open */
@@ -178,6 +179,7 @@ __attribute__((noreturn))
 void	network_main(int debug, int verbose);
 
 int	network_draining(void);
+long long network_ms_since(const struct timespec *);
 void	network_send_status(struct network *, uint32_t);
 
 /* front-http.c */
@@ -202,7 +204,8 @@ void	http_apply_limits(struct network *, struct config *);
 void	attest_init(struct network *);
 void	attest_get(struct network *, struct evhttp_request *);
 int	attest_owns_infer(struct network *, uint32_t);
-void	attest_infer_reply(struct network *, struct proto_msg *);
+void	attest_infer_doc(struct network *, uint32_t, uint32_t,
+	    const u_char *, size_t);
 void	attest_dispatch_report(struct network *, struct proto_msg *);
 void	attest_request(struct network *, uint32_t, const u_char [64]);
 struct json_t *attest_evidence_json(const struct attest_evidence *);
