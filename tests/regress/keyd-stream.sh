@@ -100,12 +100,8 @@ echo "model $size_k KiB; inferd VmRSS: whole memfd $RSS_WHOLE KiB," \
     fail "streamed RSS $RSS_STREAM KiB not well below whole $RSS_WHOLE KiB"
 
 # No file holds the plaintext (but the plain copy we made on purpose).
-leaks=$(find "$OBJ" /tmp /var/tmp /dev/shm -xdev -type f \
-    -size "${PLAIN_SIZE}c" 2>/dev/null | while read -r f; do
-	[ "$(head -c 4 "$f" 2>/dev/null)" = GGUF ] &&
-	    [ "$(sha256_hex "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
-	    echo "$f"
-done)
+leaks=$(gguf_copies "$PLAIN_SHA" "$PLAIN_SIZE" "$M/good.gguf" \
+    "$OBJ" /tmp /var/tmp /dev/shm)
 [ -z "$leaks" ] || fail "plaintext of the streamed model on disk: $leaks"
 
 # 3. keyd killed: it comes back, inferd keeps its model and streams on.

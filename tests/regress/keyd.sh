@@ -132,12 +132,8 @@ echo "$BODY" | grep -q "\"sha256\":\"$PLAIN_SHA\"" ||
 ipid=$(pid_of inferd) || fail "no inferd"
 n=$(ls -l /proc/"$ipid"/fd 2>/dev/null | grep -c 'memfd:power-model')
 [ "$n" -ge 2 ] || fail "inferd holds $n power-model memfds, not 2"
-leaks=$(find "$OBJ" /tmp /var/tmp /dev/shm "$CACHEDIR" -xdev -type f \
-    -size "${PLAIN_SIZE}c" 2>/dev/null | while read -r f; do
-	[ "$(head -c 4 "$f" 2>/dev/null)" = GGUF ] &&
-	    [ "$(sha256_hex "$f")" = "$PLAIN_SHA" ] && [ "$f" != "$M/good.gguf" ] &&
-	    echo "$f"
-done)
+leaks=$(gguf_copies "$PLAIN_SHA" "$PLAIN_SIZE" "$M/good.gguf" \
+    "$OBJ" /tmp /var/tmp /dev/shm "$CACHEDIR")
 [ -z "$leaks" ] || fail "plaintext of a sealed model on disk: $leaks"
 
 # A killed keyd comes back, re-verifies from HashCache, re-sends.

@@ -219,3 +219,19 @@ restart_family() {
 sha256_hex() {
 	sha256sum <"$1" | cut -c1-64
 }
+
+# gguf_copies SHA256 SIZE KEEP DIR...: the files under the DIRs, other
+# than KEEP, that are a GGUF of that size and hash (plaintext that
+# should be in no file).
+gguf_copies() {
+	want=$1
+	size=$2
+	keep=$3
+	shift 3
+	find "$@" -xdev -type f -size "${size}c" 2>/dev/null |
+	    while read -r f; do
+		[ "$(head -c 4 "$f" 2>/dev/null)" = GGUF ] &&
+		    [ "$(sha256_hex "$f")" = "$want" ] && [ "$f" != "$keep" ] &&
+		    echo "$f"
+	done
+}
