@@ -468,23 +468,6 @@ key_model_sig_check(struct key_model *km, const char *pub, size_t publen)
 	return 0;
 }
 
-void
-key_model_close(struct key_model *km)
-{
-	if (km->km_fd != -1)
-		close(km->km_fd);
-	if (km->km_memfd != -1)
-		close(km->km_memfd);
-	seal_header_free(km->km_sh);
-	free(km->km_sh);
-	if (km->km_key != NULL)
-		OPENSSL_cleanse(km->km_key, SEAL_KEY_LEN);
-	free(km->km_sig);
-	free(km->km_name);
-	free(km->km_path);
-	memset(km, 0, sizeof(*km));
-	km->km_fd = km->km_memfd = -1;
-}
 
 /* Every 10% of a large file: a log line and powerctl status. */
 static void

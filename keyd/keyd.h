@@ -67,7 +67,6 @@ void	key_status_progress(const char *);
 void	key_model_open(struct key_model *, const char *name,
 	    const char *path, const char *want);
 void	key_model_verify(struct key_model *, const char *pub, size_t publen);
-void	key_model_close(struct key_model *);
 int	key_model_chunk(struct key_model *, uint32_t, int *fdp, char *,
 	    size_t);
 
