@@ -57,11 +57,10 @@ struct key_cache_rec {
 };
 
 static void	key_cache_key(const struct stat *, uint64_t[7]);
-static int	key_cache_parse(const u_char *, size_t);
 static void	key_cache_write(void);
 
 static int			 key_cache_fd = -1;
-static struct key_cache_rec	*key_cache_recs;
+static struct key_cache_rec	 key_cache_recs[KEY_CACHE_MAX_RECORDS];
 static size_t			 key_cache_n;
 static size_t			 key_cache_next;	/* slot reused when full */
 
@@ -73,8 +72,6 @@ key_cache_open(const char *path)
 	u_char		*data;
 	ssize_t		 n;
 
-	key_cache_recs = xcalloc(KEY_CACHE_MAX_RECORDS,
-	    sizeof(*key_cache_recs));
 	if ((key_cache_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW | O_NOCTTY, 0600)) == -1) {
 		log_warn("HashCache %s: running without a hash cache", path);
@@ -96,15 +93,18 @@ key_cache_open(const char *path)
 	}
 	data = xmalloc((size_t)st.st_size);
 	n = pread(key_cache_fd, data, (size_t)st.st_size, 0);
-	if (n != st.st_size || key_cache_parse(data, (size_t)n) != 0) {
+	if (n != st.st_size || key_cache_parse(data, (size_t)n) != 0)
 		log_warnx("HashCache %s: malformed: ignored", path);
-		key_cache_n = 0;
-	} else
+	else
 		log_debug("HashCache %s: %zu entries", path, key_cache_n);
 	free(data);
 }
 
-static int
+/*
+ * The records of a cache file's contents (fuzzed): 0, or -1 with the
+ * table left empty.
+ */
+int
 key_cache_parse(const u_char *data, size_t len)
 {
 	struct buf		*b;
@@ -113,6 +113,7 @@ key_cache_parse(const u_char *data, size_t len)
 	size_t			 i;
 	int			 r = 0;
 
+	key_cache_n = key_cache_next = 0;
 	if (len < KEY_CACHE_MAGIC_LEN ||
 	    (len - KEY_CACHE_MAGIC_LEN) % KEY_CACHE_REC_BYTES != 0)
 		return -1;
@@ -135,8 +136,12 @@ key_cache_parse(const u_char *data, size_t len)
 	if (buf_len(b) != 0)
 		r = -1;
 	buf_free(b);
+	if (r != 0) {
+		key_cache_n = 0;
+		return -1;
+	}
 	key_cache_next = key_cache_n % KEY_CACHE_MAX_RECORDS;
-	return r == 0 ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -149,6 +154,13 @@ key_cache_key(const struct stat *st, uint64_t key[7])
 	key[4] = (uint64_t)st->st_mtim.tv_nsec;
 	key[5] = (uint64_t)st->st_ctim.tv_sec;
 	key[6] = (uint64_t)st->st_ctim.tv_nsec;
+}
+
+/* How many records the table holds (for the fuzzer). */
+size_t
+key_cache_count(void)
+{
+	return key_cache_n;
 }
 
 /* 0 and the hash if this exact file state was hashed before; else -1. */

@@ -81,6 +81,8 @@ void	key_store_wipe(void);
 
 /* key-cache.c */
 void	key_cache_open(const char *path);
+int	key_cache_parse(const u_char *, size_t);
+size_t	key_cache_count(void);
 int	key_cache_lookup(const struct stat *, u_char sha[32]);
 void	key_cache_store(const struct stat *, const u_char sha[32]);
 

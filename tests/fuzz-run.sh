@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/power-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 status=0
 for name in frame config gguf tokenizer template request inferdoc \
-    snp tdx enc ratls verify; do
+    snp tdx enc ratls verify hashcache; do
 	bin=$top_builddir/tests/fuzz/fuzz-$name
 	[ -x "$bin" ] || { echo "FAIL: fuzz-$name not built"; exit 1; }
 	mkdir -p "$work/$name"
