@@ -339,6 +339,8 @@ ratls_cert_extract(X509 *x, struct ratls_cert *rc)
 		if (len > RATLS_MAX_JSON ||
 		    (u = d2i_ASN1_UTF8STRING(NULL, &q, (long)len)) == NULL ||
 		    (size_t)(q - p) != len) {
+			/* A string with bytes after it is parsed, then refused. */
+			ASN1_UTF8STRING_free(u);
 			r = PWR_ERR_INVALID_FORMAT;
 			goto fail;
 		}

@@ -148,6 +148,44 @@ test_repeated_extension(void)
 	X509_free(x);
 }
 
+/*
+ * The CMW extension's UTF8String with a byte after it: refused (and the
+ * string parsed on the way is freed: LeakSanitizer checks that).
+ */
+static void
+test_cmw_trailing(void)
+{
+	struct ratls_cert	 rc;
+	X509			*x;
+	X509_EXTENSION		*ext;
+	ASN1_OCTET_STRING	*os;
+	ASN1_OBJECT		*cmw;
+	u_char			*der, *val;
+	size_t			 len;
+	int			 i, n;
+
+	der = t_cert(t_key, &len, &x);
+	OPENSSL_free(der);
+	CU_ASSERT_FATAL((cmw = OBJ_txt2obj(RATLS_OID_CMW, 1)) != NULL);
+	i = X509_get_ext_by_OBJ(x, cmw, -1);
+	ASN1_OBJECT_free(cmw);
+	CU_ASSERT_FATAL(i >= 0);
+	ext = X509_get_ext(x, i);
+	os = X509_EXTENSION_get_data(ext);
+	n = ASN1_STRING_length(os);
+	CU_ASSERT_FATAL(n > 0);
+	val = malloc((size_t)n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(val);
+	memcpy(val, ASN1_STRING_get0_data(os), (size_t)n);
+	val[n] = 0;
+	CU_ASSERT_FATAL(ASN1_OCTET_STRING_set(os, val, n + 1) == 1);
+	free(val);
+	CU_ASSERT_FATAL(X509_sign(x, t_key, EVP_sha256()) > 0);
+	CU_ASSERT_EQUAL(ratls_cert_extract(x, &rc), PWR_ERR_INVALID_FORMAT);
+	CU_ASSERT_PTR_NULL(rc.rc_raw);
+	X509_free(x);
+}
+
 static void
 test_cmw_bad(void)
 {
@@ -332,6 +370,8 @@ ratls_suite(void)
 		    test_repeated_extension },
 		{ "malformed CMW records and base64url are rejected",
 		    test_cmw_bad },
+		{ "a CMW string with bytes after it is refused",
+		    test_cmw_trailing },
 		{ "base64url round trips without padding", test_b64url },
 		{ "unknown TEE or zero lifetime makes no certificate",
 		    test_unknown_tee },
